@@ -1,0 +1,3 @@
+from vexora_sandbox.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The ``/_sandbox/`` routes: health, inspection and control."""

@@ -1,0 +1,1 @@
+"""The gateway's routes: thin handlers, one per endpoint."""

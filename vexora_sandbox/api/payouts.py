@@ -1,0 +1,75 @@
+"""``disbursements`` and ``queryPayOutResult``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from vexora_sandbox import keys
+from vexora_sandbox.api.gateway import read_call
+from vexora_sandbox.api.middleware import gateway_answer
+from vexora_sandbox.domain.clock import epoch_ms, gateway_time
+from vexora_sandbox.domain.orders import Order, OrderKind, is_success
+from vexora_sandbox.errors import GatewayError, NotFound
+from vexora_sandbox.protocol.envelope import accepted
+
+
+def _now_ms(request: web.Request) -> int:
+    return epoch_ms(request.app[keys.CLOCK].now())
+
+
+async def disbursements(request: web.Request) -> web.Response:
+    call = await read_call(request, "disbursements")
+    order = request.app[keys.PAYMENTS].create(
+        merchant_no=call.merchant.merchant_no,
+        trade_no=call.text("tradeNo"),
+        kind=OrderKind.PAYOUT,
+        endpoint=call.endpoint,
+        area=call.area.name,
+        amount=call.text("amount"),
+        notify_url=call.text("notifyUrl"),
+        remark=call.text("remark"),
+    )
+    data = {
+        "tradeNo": order.trade_no,
+        "platFormTradeNo": order.platform_trade_no,
+        "status": order.status,
+        "message": order.message,
+        "remark": order.remark,
+    }
+    return gateway_answer(request, accepted(_now_ms(request), data))
+
+
+def find_order(request: web.Request, merchant_no: str, trade_no: str, kind: OrderKind) -> Order:
+    """The merchant's order of that kind, or the gateway's "does not exist" error."""
+    try:
+        order = request.app[keys.STORE].order(merchant_no, trade_no)
+    except NotFound as exc:
+        raise GatewayError(str(exc)) from None
+    if order.kind is not kind:
+        other = "queryPayInResult" if order.kind is OrderKind.PAYIN else "queryPayOutResult"
+        raise GatewayError(
+            f"order {trade_no} does not exist as a {kind.value} "
+            f"(it is a {order.kind.value}: query it with {other})"
+        )
+    return order
+
+
+def query_data(order: Order) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "tradeNo": order.trade_no,
+        "platFormTradeNo": order.platform_trade_no,
+        "amount": order.paid_amount or order.amount,
+        "status": order.status,
+        "message": order.message,
+    }
+    if is_success(order.status) and order.success_time is not None:
+        data["successTime"] = gateway_time(order.success_time)
+    return data
+
+
+async def query_payout(request: web.Request) -> web.Response:
+    call = await read_call(request, "queryPayOutResult")
+    order = find_order(request, call.merchant.merchant_no, call.text("tradeNo"), OrderKind.PAYOUT)
+    return gateway_answer(request, accepted(_now_ms(request), query_data(order)))

@@ -1,0 +1,113 @@
+"""The ``vexora-sandbox`` command: subcommands that call plain functions."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from vexora_sandbox._version import __version__
+from vexora_sandbox.errors import ConfigError
+
+EXIT_USAGE = 2
+
+
+def _serve_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="start the sandbox",
+        description=(
+            "Start the sandbox. Every flag has an environment variable of the same meaning "
+            "(VEXORA_SANDBOX_<NAME>); flags win over the environment, the environment over "
+            "the config file."
+        ),
+        epilog="example: vexora-sandbox serve --port 0 --seed 42",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--host", help="address to listen on (VEXORA_SANDBOX_HOST; default 127.0.0.1)")
+    p.add_argument("--port", help="port, 0 for a free one (VEXORA_SANDBOX_PORT; default 8080)")
+    p.add_argument("--config", metavar="FILE", help="YAML config file (VEXORA_SANDBOX_CONFIG)")
+    p.add_argument("--seed", help="make platform order numbers reproducible (VEXORA_SANDBOX_SEED)")
+    p.add_argument(
+        "--validation",
+        choices=["strict", "lenient"],
+        help="field rules: strict, or presence and types only (VEXORA_SANDBOX_VALIDATION)",
+    )
+    p.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        help="log level (VEXORA_SANDBOX_LOG_LEVEL; default info)",
+    )
+    p.set_defaults(func=cmd_serve)
+
+
+def _flags(args: argparse.Namespace, names: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(args, name, None) for name in names}
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from vexora_sandbox.app import create_app
+    from vexora_sandbox.config import load_config
+    from vexora_sandbox.server import Listening, serve_until_signal
+
+    flags = _flags(args, ["host", "port", "config", "seed", "validation", "log_level"])
+    config = load_config(flags, os.environ)
+    logging.basicConfig(
+        level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    app = create_app(config)
+
+    def ready(listening: Listening) -> None:
+        print(f"vexora-sandbox {__version__} serving on {listening.url}", flush=True)
+        for merchant in config.merchants:
+            print(
+                f"  merchantNo {merchant.merchant_no}  secret {merchant.secret}  "
+                f"area {merchant.area}",
+                flush=True,
+            )
+        print(f"  payouts: POST {listening.url}/v1/vexora/disbursements", flush=True)
+        print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)
+
+    asyncio.run(serve_until_signal(app, config.host, config.port, ready))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vexora-sandbox",
+        description="A local, offline sandbox of the Vexora payment gateway's merchant API.",
+        epilog="example: vexora-sandbox serve",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _serve_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        result: int = args.func(args)
+    except ConfigError as exc:
+        print(f"vexora-sandbox: configuration error:\n{_indent(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"vexora-sandbox: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return result
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())

@@ -1,0 +1,1 @@
+"""The sandbox's state: plain, synchronous Python that never imports aiohttp."""

@@ -1,0 +1,96 @@
+"""Per-merchant state: orders and balances. Lookups raise NotFound instead of returning None."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from vexora_sandbox.domain.ledger import Ledger
+from vexora_sandbox.domain.orders import Order
+from vexora_sandbox.errors import GatewayError, NotFound
+
+
+def duplicate_error(trade_no: str) -> GatewayError:
+    return GatewayError(f"duplicate tradeNo: {trade_no} was already used by this merchant")
+
+
+@dataclass(frozen=True, slots=True)
+class Merchant:
+    """A merchant the sandbox serves. The secret never leaves through the admin API."""
+
+    merchant_no: str
+    secret: str
+    area: str = "default"
+    balance: Decimal = Decimal("100000000")
+
+
+@dataclass(slots=True)
+class MerchantState:
+    merchant: Merchant
+    ledger: Ledger
+    orders: dict[str, Order] = field(default_factory=dict)
+    by_platform: dict[str, Order] = field(default_factory=dict)
+
+
+class Store:
+    """Every merchant's orders and ledger."""
+
+    def __init__(self, merchants: Iterable[Merchant]) -> None:
+        self._merchants = {m.merchant_no: m for m in merchants}
+        self._states: dict[str, MerchantState] = {}
+        self.reset()
+
+    def reset(self, merchant_no: str | None = None) -> None:
+        """Forget orders and restore the configured balance (of one merchant, or all)."""
+        targets = [merchant_no] if merchant_no else list(self._merchants)
+        for number in targets:
+            merchant = self.merchant(number)
+            self._states[number] = MerchantState(merchant, Ledger(merchant.balance))
+
+    def merchant(self, merchant_no: str) -> Merchant:
+        try:
+            return self._merchants[merchant_no]
+        except KeyError:
+            raise NotFound(f"merchant {merchant_no} is not configured") from None
+
+    def merchants(self) -> list[Merchant]:
+        return list(self._merchants.values())
+
+    def state(self, merchant_no: str) -> MerchantState:
+        try:
+            return self._states[merchant_no]
+        except KeyError:
+            raise NotFound(f"merchant {merchant_no} is not configured") from None
+
+    def add(self, order: Order) -> Order:
+        """Store a new order; a tradeNo the merchant already used is a request error."""
+        state = self.state(order.merchant_no)
+        if order.trade_no in state.orders:
+            raise duplicate_error(order.trade_no)
+        state.orders[order.trade_no] = order
+        state.by_platform[order.platform_trade_no] = order
+        return order
+
+    def has(self, merchant_no: str, trade_no: str) -> bool:
+        return trade_no in self.state(merchant_no).orders
+
+    def order(self, merchant_no: str, trade_no: str) -> Order:
+        try:
+            return self.state(merchant_no).orders[trade_no]
+        except KeyError:
+            raise NotFound(f"order {trade_no} does not exist") from None
+
+    def order_by_platform(self, merchant_no: str, platform_trade_no: str) -> Order:
+        try:
+            return self.state(merchant_no).by_platform[platform_trade_no]
+        except KeyError:
+            raise NotFound(f"order {platform_trade_no} does not exist") from None
+
+    def orders(self, merchant_no: str | None = None) -> Iterator[Order]:
+        states = [self.state(merchant_no)] if merchant_no else self._states.values()
+        for state in states:
+            yield from state.orders.values()
+
+    def ledger(self, merchant_no: str) -> Ledger:
+        return self.state(merchant_no).ledger

@@ -1,0 +1,22 @@
+"""Every ``web.AppKey`` of the application: shared state hangs off the app, never a module."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from vexora_sandbox.config import SandboxConfig
+from vexora_sandbox.domain.clock import Clock, IdFactory
+from vexora_sandbox.domain.payments import Payments
+from vexora_sandbox.domain.store import Store
+from vexora_sandbox.journal import Journal
+from vexora_sandbox.protocol.rules import Area
+
+CONFIG = web.AppKey("vexora_sandbox.config", SandboxConfig)
+CLOCK = web.AppKey("vexora_sandbox.clock", Clock)
+IDS = web.AppKey("vexora_sandbox.ids", IdFactory)
+STORE = web.AppKey("vexora_sandbox.store", Store)
+PAYMENTS = web.AppKey("vexora_sandbox.payments", Payments)
+AREAS = web.AppKey("vexora_sandbox.areas", dict[str, Area])
+REQUESTS = web.AppKey("vexora_sandbox.requests", Journal)
+# Unexpected exceptions raised while serving: a test harness re-raises them in the test.
+ERRORS = web.AppKey("vexora_sandbox.errors", list[BaseException])

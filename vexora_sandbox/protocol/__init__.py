@@ -1,0 +1,1 @@
+"""The gateway's wire contract: body parsing, signing, field rules, the envelope."""

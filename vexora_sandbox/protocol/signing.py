@@ -1,0 +1,72 @@
+"""The gateway's MD5 signature, used for incoming requests and outgoing callbacks alike.
+
+Algorithm (https://docs.vexora.com/guide/areas/ "Signature"): take every field except
+``sign`` whose value is not empty (missing, ``null`` or ``""``), sort the names by code
+point, concatenate ``name=value`` with no separator, append the raw secret, MD5 the UTF-8
+bytes, lower-case hex.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+SIGN_FIELD = "sign"
+
+
+def _text(name: str, value: Any) -> str:
+    # A str (and a JsonNumber, which is a str holding the literal JSON text) signs as-is.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        # What a JSON encoder would write for it, which is what the receiver signs.
+        return json.dumps(value)
+    raise TypeError(
+        f"{name} cannot be signed: the API is flat and takes strings, numbers and booleans; "
+        f"got {type(value).__name__}"
+    )
+
+
+def canonical_string(body: Mapping[str, Any]) -> str:
+    """The string that is hashed, without the secret: ``key1=value1key2=value2``."""
+    parts = []
+    for name in sorted(body):
+        value = body[name]
+        if name == SIGN_FIELD or value is None or value == "":
+            continue
+        parts.append(f"{name}={_text(name, value)}")
+    return "".join(parts)
+
+
+def sign_base(body: Mapping[str, Any], secret: str) -> str:
+    """The canonical string with the secret appended: exactly what is hashed."""
+    return canonical_string(body) + secret
+
+
+def sign(body: Mapping[str, Any], secret: str) -> str:
+    """The lower-case hex MD5 signature of ``body`` (its ``sign`` field, if any, ignored)."""
+    return hashlib.md5(sign_base(body, secret).encode("utf-8")).hexdigest()
+
+
+def verify(body: Mapping[str, Any], secret: str) -> bool:
+    """Whether ``body["sign"]`` is the right signature (upper-case hex accepted)."""
+    given = body.get(SIGN_FIELD)
+    if not isinstance(given, str) or not given:
+        return False
+    expected = sign(body, secret)
+    return hmac.compare_digest(given.lower().encode("utf-8"), expected.encode("ascii"))
+
+
+def signed(body: Mapping[str, Any], secret: str) -> dict[str, Any]:
+    """A copy of ``body`` with its ``sign`` field set."""
+    result = dict(body)
+    result[SIGN_FIELD] = sign(body, secret)
+    return result

@@ -1,0 +1,76 @@
+"""Strict YAML loading that can say on which line a key stands.
+
+Config, area and scenario files are all read through here, so every error about them can
+name the file, the line and the key path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from vexora_sandbox.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A parsed YAML document and the node tree it came from."""
+
+    source: str
+    data: Any
+    node: yaml.Node | None
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        """The 1-based line of the deepest node on ``path`` that exists."""
+        node = self.node
+        if node is None:
+            return None
+        line: int = node.start_mark.line + 1
+        for step in path:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if str(key_node.value) == str(step):
+                        child = value_node
+                        line = key_node.start_mark.line + 1
+                        break
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(step, int)
+                and 0 <= step < len(node.value)
+            ):
+                child = node.value[step]
+                line = child.start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        return line
+
+
+def load_yaml(text: str, source: str) -> YamlDoc:
+    """Parse ``text`` (named ``source`` in errors) or raise a ConfigError with the line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError.single(source, f"invalid YAML: {reason}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError.single(source, f"invalid YAML: {exc}") from None
+    return YamlDoc(source, data, node)
+
+
+def read_yaml(path: str) -> YamlDoc:
+    """Read and parse a YAML file; an unreadable file is a ConfigError too."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ConfigError.single(path, f"cannot read the file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError.single(path, "the file is not UTF-8 text") from None
+    return load_yaml(text, path)
