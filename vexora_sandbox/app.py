@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
 from vexora_sandbox import keys
-from vexora_sandbox.admin import health
+from vexora_sandbox.admin import control, health, inspect
+from vexora_sandbox.admin.common import admin_token
 from vexora_sandbox.api import routes
 from vexora_sandbox.api.middleware import gateway_middleware
+from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, SystemClock
 from vexora_sandbox.domain.payments import Payments
@@ -17,6 +23,10 @@ from vexora_sandbox.domain.store import Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area, load_areas
+from vexora_sandbox.scenarios.registry import ScenarioRegistry
+
+log = logging.getLogger("vexora_sandbox")
+WATCH_INTERVAL = 1.0
 
 
 def _areas(config: SandboxConfig) -> dict[str, Area]:
@@ -44,7 +54,7 @@ def create_app(
     if clock is None:
         clock = ManualClock() if config.clock == "manual" else SystemClock()
     app = web.Application(
-        middlewares=[gateway_middleware],
+        middlewares=[gateway_middleware, admin_token],
         # The body limit is enforced (with the gateway's envelope) in api.gateway; aiohttp's
         # own limit sits just above it so that the envelope, not an HTML 413, is what users see.
         client_max_size=config.max_body_bytes + 1,
@@ -55,10 +65,43 @@ def create_app(
     app[keys.CLOCK] = clock
     app[keys.IDS] = ids
     app[keys.STORE] = store
-    app[keys.PAYMENTS] = Payments(store, clock, ids)
+    payments = Payments(store, clock, ids)
+    app[keys.PAYMENTS] = payments
     app[keys.AREAS] = _areas(config)
     app[keys.REQUESTS] = Journal(config.journal_size)
     app[keys.ERRORS] = []
+    app[keys.SCENARIOS] = ScenarioRegistry(config.scenarios)
+    app[keys.DISPATCHER] = Dispatcher(config=config, clock=clock, store=store, payments=payments)
+    app.cleanup_ctx.append(_dispatcher)
+    if config.watch:
+        app.cleanup_ctx.append(_watcher)
     routes.setup_routes(app)
     health.setup_routes(app)
+    inspect.setup_routes(app)
+    control.setup_routes(app)
     return app
+
+
+async def _dispatcher(app: web.Application) -> AsyncIterator[None]:
+    dispatcher = app[keys.DISPATCHER]
+    await dispatcher.start()
+    yield
+    await dispatcher.stop()
+
+
+async def _watcher(app: web.Application) -> AsyncIterator[None]:
+    """``--watch``: reload the scenarios when a file changes (polling: no extra dependency)."""
+
+    async def watch() -> None:
+        registry = app[keys.SCENARIOS]
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            if registry.changed():
+                with contextlib.suppress(ConfigError):
+                    registry.reload()
+
+    task = asyncio.create_task(watch(), name="vexora-scenario-watcher")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -38,6 +38,35 @@ def _serve_parser(sub: Any) -> None:
         help="field rules: strict, or presence and types only (VEXORA_SANDBOX_VALIDATION)",
     )
     p.add_argument(
+        "--scenarios",
+        metavar="PATH",
+        help="scenario file or directory (VEXORA_SANDBOX_SCENARIOS; default: the shipped set)",
+    )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        default=None,
+        help="reload the scenarios when a file changes (VEXORA_SANDBOX_WATCH)",
+    )
+    p.add_argument(
+        "--time-scale",
+        metavar="X",
+        help="multiply every callback delay and retry interval: 0.001 runs the gateway's "
+        "10-hour retry schedule in 36 s (VEXORA_SANDBOX_TIME_SCALE; default 1)",
+    )
+    p.add_argument(
+        "--clock",
+        choices=["system", "manual"],
+        help="manual: business time moves only by POST /_sandbox/clock/advance "
+        "(VEXORA_SANDBOX_CLOCK)",
+    )
+    p.add_argument(
+        "--admin-token",
+        metavar="T",
+        help="require 'Authorization: Bearer T' on /_sandbox/ routes except health "
+        "(VEXORA_SANDBOX_ADMIN_TOKEN)",
+    )
+    p.add_argument(
         "--log-level",
         choices=["debug", "info", "warning", "error"],
         help="log level (VEXORA_SANDBOX_LOG_LEVEL; default info)",
@@ -49,12 +78,28 @@ def _flags(args: argparse.Namespace, names: Sequence[str]) -> dict[str, Any]:
     return {name: getattr(args, name, None) for name in names}
 
 
+SERVE_FLAGS = (
+    "host",
+    "port",
+    "config",
+    "seed",
+    "validation",
+    "scenarios",
+    "watch",
+    "time_scale",
+    "clock",
+    "admin_token",
+    "log_level",
+)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from vexora_sandbox import keys
     from vexora_sandbox.app import create_app
     from vexora_sandbox.config import load_config
     from vexora_sandbox.server import Listening, serve_until_signal
 
-    flags = _flags(args, ["host", "port", "config", "seed", "validation", "log_level"])
+    flags = _flags(args, SERVE_FLAGS)
     config = load_config(flags, os.environ)
     logging.basicConfig(
         level=config.log_level.upper(),
@@ -71,11 +116,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 f"area {merchant.area}",
                 flush=True,
             )
+        registry = app[keys.SCENARIOS]
         print(f"  payouts: POST {listening.url}/v1/vexora/disbursements", flush=True)
+        print(
+            f"  scenarios: {len(registry.current.scenarios)} from {registry.path}"
+            + (" (watching)" if config.watch else ""),
+            flush=True,
+        )
+        if config.time_scale != 1:
+            print(f"  time scale: {config.time_scale:g}", flush=True)
         print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)
 
     asyncio.run(serve_until_signal(app, config.host, config.port, ready))
     return 0
+
+
+def _check_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="validate scenario files",
+        description="Load scenario files strictly and report every problem with its file, "
+        "line and key path. Exit code 0 when valid, 2 otherwise.",
+        epilog="example: vexora-sandbox check scenarios/",
+    )
+    p.add_argument(
+        "path", nargs="?", help="a scenario file or directory (default: the shipped set)"
+    )
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from vexora_sandbox.scenarios.loader import load_scenarios
+    from vexora_sandbox.scenarios.registry import shipped_scenarios
+
+    path = args.path or str(shipped_scenarios())
+    try:
+        loaded = load_scenarios(path)
+    except ConfigError as exc:
+        problems = sorted(exc.problems, key=lambda p: (p.source, p.line or 0))
+        print(f"{path}: {_count(len(problems), 'problem')}:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    files = _count(len(loaded.files), "file")
+    print(f"{path}: {_count(len(loaded.scenarios), 'scenario')} in {files}, all valid")
+    return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(sub)
+    _check_parser(sub)
     return parser
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.domain.clock import Clock, IdFactory
 from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area
+from vexora_sandbox.scenarios.registry import ScenarioRegistry
 
 CONFIG = web.AppKey("vexora_sandbox.config", SandboxConfig)
 CLOCK = web.AppKey("vexora_sandbox.clock", Clock)
@@ -17,6 +19,8 @@ IDS = web.AppKey("vexora_sandbox.ids", IdFactory)
 STORE = web.AppKey("vexora_sandbox.store", Store)
 PAYMENTS = web.AppKey("vexora_sandbox.payments", Payments)
 AREAS = web.AppKey("vexora_sandbox.areas", dict[str, Area])
+SCENARIOS = web.AppKey("vexora_sandbox.scenarios", ScenarioRegistry)
+DISPATCHER = web.AppKey("vexora_sandbox.dispatcher", Dispatcher)
 REQUESTS = web.AppKey("vexora_sandbox.requests", Journal)
 # Unexpected exceptions raised while serving: a test harness re-raises them in the test.
 ERRORS = web.AppKey("vexora_sandbox.errors", list[BaseException])

@@ -8,37 +8,35 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.gateway import read_call
-from vexora_sandbox.api.middleware import gateway_answer
-from vexora_sandbox.domain.clock import epoch_ms, gateway_time
+from vexora_sandbox.api.outcome import (
+    answer,
+    before_answer,
+    choose_scenario,
+    create_order,
+    refuse_if_told,
+)
+from vexora_sandbox.domain.clock import gateway_time
 from vexora_sandbox.domain.orders import Order, OrderKind, is_success
 from vexora_sandbox.errors import GatewayError, NotFound
-from vexora_sandbox.protocol.envelope import accepted
 
 
-def _now_ms(request: web.Request) -> int:
-    return epoch_ms(request.app[keys.CLOCK].now())
-
-
-async def disbursements(request: web.Request) -> web.Response:
+async def disbursements(request: web.Request) -> web.StreamResponse:
     call = await read_call(request, "disbursements")
-    order = request.app[keys.PAYMENTS].create(
-        merchant_no=call.merchant.merchant_no,
-        trade_no=call.text("tradeNo"),
-        kind=OrderKind.PAYOUT,
-        endpoint=call.endpoint,
-        area=call.area.name,
-        amount=call.text("amount"),
-        notify_url=call.text("notifyUrl"),
-        remark=call.text("remark"),
+    scenario = choose_scenario(request, call)
+    await before_answer(request, scenario)
+    refuse_if_told(scenario)
+    order = create_order(request, call, OrderKind.PAYOUT, scenario)
+    return await answer(
+        request,
+        scenario,
+        lambda: {
+            "tradeNo": order.trade_no,
+            "platFormTradeNo": order.platform_trade_no,
+            "status": order.status,
+            "message": order.message,
+            "remark": order.remark,
+        },
     )
-    data = {
-        "tradeNo": order.trade_no,
-        "platFormTradeNo": order.platform_trade_no,
-        "status": order.status,
-        "message": order.message,
-        "remark": order.remark,
-    }
-    return gateway_answer(request, accepted(_now_ms(request), data))
 
 
 def find_order(request: web.Request, merchant_no: str, trade_no: str, kind: OrderKind) -> Order:
@@ -69,7 +67,10 @@ def query_data(order: Order) -> dict[str, Any]:
     return data
 
 
-async def query_payout(request: web.Request) -> web.Response:
+async def query_payout(request: web.Request) -> web.StreamResponse:
     call = await read_call(request, "queryPayOutResult")
+    scenario = choose_scenario(request, call)
+    await before_answer(request, scenario)
+    refuse_if_told(scenario)
     order = find_order(request, call.merchant.merchant_no, call.text("tradeNo"), OrderKind.PAYOUT)
-    return gateway_answer(request, accepted(_now_ms(request), query_data(order)))
+    return await answer(request, scenario, lambda: query_data(order))

@@ -1,0 +1,139 @@
+"""Admin routes that change state: reset, forced status, replay, the clock, scenarios."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from vexora_sandbox import keys
+from vexora_sandbox.admin.common import AdminError, read_json
+from vexora_sandbox.admin.inspect import find_delivery, order_json
+from vexora_sandbox.api.middleware import json_response
+from vexora_sandbox.domain.clock import epoch_ms
+from vexora_sandbox.domain.orders import default_message
+from vexora_sandbox.errors import ConfigError, NotFound
+from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, CallbackSpec
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Forget orders, journals and pending callbacks: of everything, or of one merchant."""
+    body = await read_json(request)
+    merchant = body.get("merchantNo") or request.query.get("merchantNo") or None
+    app = request.app
+    if merchant is not None:
+        try:
+            app[keys.STORE].merchant(str(merchant))
+        except NotFound as exc:
+            raise AdminError(404, str(exc)) from None
+    cancelled = app[keys.DISPATCHER].cancel(merchant)
+    app[keys.STORE].reset(merchant)
+    app[keys.DISPATCHER].log.clear(merchant)
+    if merchant is None:
+        app[keys.REQUESTS].clear()
+        app[keys.IDS].reset()
+        app[keys.ERRORS].clear()
+    else:
+        app[keys.REQUESTS].clear(lambda e: e.get("merchantNo") == merchant)
+    return json_response({"reset": merchant or "all", "cancelledCallbacks": cancelled})
+
+
+async def force_status(request: web.Request) -> web.Response:
+    """Force a transition and send its callback (for late reversals and exploration)."""
+    body = await read_json(request)
+    status = body.get("status")
+    if not isinstance(status, str) or not status:
+        raise AdminError(400, 'status is required, as a string such as "0000"')
+    message = body.get("message") or default_message(status)
+    trade_no = request.match_info["tradeNo"]
+    merchant = body.get("merchantNo") or request.query.get("merchantNo")
+    candidates = [o for o in request.app[keys.STORE].orders(merchant) if o.trade_no == trade_no]
+    if not candidates:
+        raise AdminError(404, f"no order with tradeNo {trade_no}")
+    if len(candidates) > 1:
+        raise AdminError(
+            409, f"{len(candidates)} merchants have an order {trade_no}; add merchantNo"
+        )
+    order = candidates[0]
+    before = order.status
+    spec = CallbackSpec(after=0, status=status, message=str(message), amount=body.get("amount"))
+    # Applied here, not when the callback falls due, so that the answer shows the new
+    # state; a change the table refuses still sends its callback (applied: false).
+    change = request.app[keys.PAYMENTS].change_status(
+        order, status, str(message), paid_amount=spec.amount
+    )
+    delivery = request.app[keys.DISPATCHER].send_now(
+        order, spec, origin="forced", applied=change is not None
+    )
+    return json_response(
+        {
+            "transaction": order_json(order, request),
+            "applied": change is not None,
+            "previousStatus": before,
+            "callback": delivery.id,
+        }
+    )
+
+
+async def replay(request: web.Request) -> web.Response:
+    original = find_delivery(request)
+    try:
+        delivery = request.app[keys.DISPATCHER].replay(original)
+    except ValueError as exc:
+        raise AdminError(409, str(exc)) from None
+    return json_response({"callback": delivery.id, "replayOf": original.id})
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise AdminError(400, "seconds is required, as a non-negative number")
+    clock = request.app[keys.CLOCK]
+    if not clock.manual:
+        raise AdminError(409, "the clock is not manual; start the sandbox with --clock manual")
+    handled = await request.app[keys.DISPATCHER].advance(float(seconds))
+    return json_response({"now": epoch_ms(clock.now()), "callbackAttempts": handled})
+
+
+async def clock_now(request: web.Request) -> web.Response:
+    clock = request.app[keys.CLOCK]
+    return json_response({"now": epoch_ms(clock.now()), "manual": clock.manual})
+
+
+async def scenarios(request: web.Request) -> web.Response:
+    registry = request.app[keys.SCENARIOS]
+    return json_response(
+        {
+            "path": str(registry.path),
+            "files": list(registry.current.files),
+            "generation": registry.generation,
+            "lastError": None if registry.last_error is None else str(registry.last_error),
+            "scenarios": [s.as_json() for s in registry.current.scenarios],
+            "default": DEFAULT_SCENARIO.as_json(),
+        }
+    )
+
+
+async def reload_scenarios(request: web.Request) -> web.Response:
+    registry = request.app[keys.SCENARIOS]
+    try:
+        loaded = registry.reload()
+    except ConfigError as exc:
+        return json_response(
+            {
+                "error": "the scenarios were not reloaded; the previous set stays in force",
+                "problems": [str(p) for p in exc.problems],
+                "inForce": len(registry.current.scenarios),
+            },
+            status=422,
+        )
+    return json_response({"reloaded": len(loaded.scenarios), "generation": registry.generation})
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/_sandbox/reset", reset)
+    app.router.add_post("/_sandbox/transactions/{tradeNo}/status", force_status)
+    app.router.add_post("/_sandbox/callbacks/{id}/replay", replay)
+    app.router.add_post("/_sandbox/clock/advance", advance_clock)
+    app.router.add_get("/_sandbox/clock", clock_now)
+    app.router.add_get("/_sandbox/scenarios", scenarios)
+    app.router.add_post("/_sandbox/scenarios/reload", reload_scenarios)

@@ -1,0 +1,146 @@
+"""Read-only admin routes: transactions, the request journal, callbacks (with long-poll)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from vexora_sandbox import keys
+from vexora_sandbox.admin.common import AdminError, flag, number
+from vexora_sandbox.api.middleware import json_response
+from vexora_sandbox.callbacks.delivery import Delivery
+from vexora_sandbox.domain.clock import epoch_ms, gateway_time
+from vexora_sandbox.domain.orders import Order
+
+MAX_WAIT = 300.0
+
+
+def order_json(order: Order, request: web.Request) -> dict[str, Any]:
+    deliveries = [d.id for d in request.app[keys.DISPATCHER].log if d.order is order]
+    return {
+        "merchantNo": order.merchant_no,
+        "tradeNo": order.trade_no,
+        "platFormTradeNo": order.platform_trade_no,
+        "kind": order.kind.value,
+        "endpoint": order.endpoint,
+        "area": order.area,
+        "amount": order.amount,
+        "paidAmount": order.paid_amount,
+        "status": order.status,
+        "message": order.message,
+        "remark": order.remark,
+        "notifyUrl": order.notify_url,
+        "createdAt": epoch_ms(order.created_at),
+        "successTime": None if order.success_time is None else gateway_time(order.success_time),
+        "extras": order.extras,
+        "history": [
+            {"status": c.status, "message": c.message, "at": epoch_ms(c.at)} for c in order.history
+        ],
+        "callbacks": deliveries,
+    }
+
+
+async def transactions(request: web.Request) -> web.Response:
+    q = request.query
+    store = request.app[keys.STORE]
+    merchant = q.get("merchantNo") or None
+    if merchant and merchant not in {m.merchant_no for m in store.merchants()}:
+        raise AdminError(404, f"merchant {merchant} is not configured")
+    found = [
+        order_json(o, request)
+        for o in store.orders(merchant)
+        if (not q.get("tradeNo") or o.trade_no == q["tradeNo"])
+        and (not q.get("status") or o.status == q["status"])
+        and (not q.get("endpoint") or o.endpoint == q["endpoint"])
+    ]
+    return json_response({"transactions": found, "count": len(found)})
+
+
+async def transaction(request: web.Request) -> web.Response:
+    trade_no = request.match_info["tradeNo"]
+    merchant = request.query.get("merchantNo") or None
+    found = [o for o in request.app[keys.STORE].orders(merchant) if o.trade_no == trade_no]
+    if not found:
+        raise AdminError(404, f"no order with tradeNo {trade_no}")
+    if len(found) > 1:
+        raise AdminError(
+            409,
+            f"{len(found)} merchants have an order {trade_no}; add ?merchantNo=",
+            merchantNos=[o.merchant_no for o in found],
+        )
+    return json_response(order_json(found[0], request))
+
+
+async def requests(request: web.Request) -> web.Response:
+    q = request.query
+    journal = request.app[keys.REQUESTS]
+    entries = [
+        e
+        for e in journal
+        if (not q.get("merchantNo") or e.get("merchantNo") == q["merchantNo"])
+        and (not q.get("endpoint") or e.get("endpoint") == q["endpoint"])
+        and (not q.get("tradeNo") or (e.get("body") or {}).get("tradeNo") == q["tradeNo"])
+    ]
+    return json_response({"requests": entries, "count": len(entries), "dropped": journal.dropped})
+
+
+def _delivery_filter(request: web.Request) -> Any:
+    q = request.query
+    acknowledged = flag(request, "acknowledged")
+
+    def keep(d: Delivery) -> bool:
+        return (
+            (not q.get("tradeNo") or d.order.trade_no == q["tradeNo"])
+            and (not q.get("merchantNo") or d.order.merchant_no == q["merchantNo"])
+            and (not q.get("status") or d.status == q["status"])
+            and (acknowledged is None or d.acknowledged == acknowledged)
+        )
+
+    return keep
+
+
+async def callbacks(request: web.Request) -> web.Response:
+    """Deliveries with every attempt; ``wait=S`` long-polls for one with an attempt (408)."""
+    dispatcher = request.app[keys.DISPATCHER]
+    keep = _delivery_filter(request)
+    if "wait" in request.query:
+        wait = number(request, "wait", default=0.0, lo=0.0, hi=MAX_WAIT)
+        found = await dispatcher.wait_for(
+            lambda: [d for d in dispatcher.log if d.attempts and keep(d)], wait
+        )
+        if not found:
+            return json_response(
+                {"error": f"no matching callback was sent within {wait:g} seconds"}, status=408
+            )
+    else:
+        found = [d for d in dispatcher.log if keep(d)]
+    return json_response(
+        {
+            "callbacks": [d.as_json() for d in found],
+            "count": len(found),
+            "pending": dispatcher.pending_count,
+            "dropped": dispatcher.log.dropped,
+        }
+    )
+
+
+async def callback(request: web.Request) -> web.Response:
+    delivery = find_delivery(request)
+    return json_response(delivery.as_json())
+
+
+def find_delivery(request: web.Request) -> Delivery:
+    raw = request.match_info["id"]
+    delivery = request.app[keys.DISPATCHER].log.get(int(raw)) if raw.isdigit() else None
+    if delivery is None:
+        raise AdminError(404, f"no callback with id {raw}")
+    return delivery
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/_sandbox/transactions", transactions)
+    app.router.add_get("/_sandbox/transactions/{tradeNo}", transaction)
+    app.router.add_get("/_sandbox/requests", requests)
+    app.router.add_get("/_sandbox/callbacks", callbacks)
+    app.router.add_get("/_sandbox/callbacks/{id}", callback)

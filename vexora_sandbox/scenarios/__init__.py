@@ -1,0 +1,1 @@
+"""Scenarios: YAML data that decides each call's answer, callbacks and faults."""

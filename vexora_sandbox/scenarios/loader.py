@@ -1,0 +1,392 @@
+"""Strict scenario loading: every problem is reported with its file, line and key path.
+
+The format is documented in docs/scenarios.md and described by schema.json beside this file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, cast
+
+from vexora_sandbox.errors import ConfigError, ConfigProblem
+from vexora_sandbox.scenarios.model import (
+    FAULTS,
+    ORDER_ENDPOINTS,
+    SIGN_MODES,
+    CallbackSpec,
+    Condition,
+    Fault,
+    Match,
+    ResponseSpec,
+    Scenario,
+    SignMode,
+)
+from vexora_sandbox.yamlfile import YamlDoc, load_yaml
+
+ENDPOINTS = (
+    *ORDER_ENDPOINTS,
+    "payinSubmit",
+    "payInSubmit",
+    "queryPayOutResult",
+    "queryPayInResult",
+    "queryBalance",
+)
+CODES = ("0000", "5000", "8000")
+SCENARIO_KEYS = ("name", "description", "priority", "match", "response", "callbacks")
+MATCH_KEYS = ("endpoint", "merchantNo", "area", "account", "body")
+CONDITION_KEYS = ("equals", "in", "regex", "prefix", "suffix", "gte", "lte", "exists")
+RESPONSE_KEYS = ("code", "msg", "status", "message", "delay", "fault")
+CALLBACK_KEYS = ("after", "status", "message", "amount", "sign", "repeat")
+_DURATION = re.compile(r"(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+Path_ = tuple[str | int, ...]
+
+
+def parse_duration(raw: Any) -> float:
+    """``"3s"``, ``"500ms"``, ``"2m"``, ``"1h"`` or a number of seconds; ValueError otherwise."""
+    if isinstance(raw, bool):
+        raise ValueError(f"must be a duration like 3s, 500ms, 2m or 1h; got {raw!r}")
+    if isinstance(raw, int | float):
+        if raw < 0:
+            raise ValueError(f"must not be negative; got {raw!r}")
+        return float(raw)
+    match = _DURATION.fullmatch(str(raw).strip())
+    if not match:
+        raise ValueError(f"must be a duration like 3s, 500ms, 2m or 1h; got {raw!r}")
+    return float(match["n"]) * _UNITS[match["unit"]]
+
+
+class _Reader:
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
+        self.problems: list[ConfigProblem] = []
+
+    def problem(self, path: Path_, message: str) -> None:
+        key_path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+        self.problems.append(
+            ConfigProblem(self.doc.source, message, self.doc.line_of(path), key_path.lstrip("."))
+        )
+
+    def mapping(self, value: Any, path: Path_, allowed: tuple[str, ...]) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.problem(path, f"must be a mapping; got {_kind(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                self.problem(
+                    (*path, str(key)), f"unknown key {key!r}; expected one of {', '.join(allowed)}"
+                )
+        return value
+
+    def text(self, value: Any, path: Path_, *, code_like: bool = False) -> str | None:
+        if isinstance(value, str):
+            return value
+        if code_like and isinstance(value, int) and not isinstance(value, bool):
+            self.problem(
+                path,
+                f'must be a quoted string such as "0015"; YAML read the unquoted '
+                f"value as the number {value}",
+            )
+            return None
+        self.problem(path, f"must be a string; got {_kind(value)}")
+        return None
+
+    def texts(self, value: Any, path: Path_, allowed: tuple[str, ...] = ()) -> tuple[str, ...]:
+        items = value if isinstance(value, list) else [value]
+        result = []
+        for index, item in enumerate(items):
+            where = (*path, index) if isinstance(value, list) else path
+            text = self.text(item, where, code_like=True)
+            if text is None:
+                continue
+            if allowed and text not in allowed:
+                self.problem(where, f"must be one of {', '.join(allowed)}; got {text!r}")
+                continue
+            result.append(text)
+        return tuple(result)
+
+    def duration(self, value: Any, path: Path_) -> float:
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.problem(path, str(exc))
+            return 0.0
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _conditions(reader: _Reader, value: Any, path: Path_) -> tuple[Condition, ...]:
+    if not isinstance(value, dict):
+        if isinstance(value, list | type(None)):
+            reader.problem(path, f"must be a value or a mapping of conditions; got {_kind(value)}")
+            return ()
+        return (Condition("equals", str(value)),)
+    before = len(reader.problems)
+    spec = reader.mapping(value, path, CONDITION_KEYS) or {}
+    found: list[Condition] = []
+    for op, raw in spec.items():
+        where = (*path, op)
+        if op == "in":
+            if not isinstance(raw, list) or not raw:
+                reader.problem(where, "must be a non-empty list")
+                continue
+            found.append(Condition("in", tuple(str(v) for v in raw)))
+        elif op == "regex":
+            try:
+                found.append(Condition("regex", re.compile(str(raw))))
+            except re.error as exc:
+                reader.problem(where, f"is not a valid regular expression: {exc}")
+        elif op in ("gte", "lte"):
+            try:
+                found.append(Condition(op, Decimal(str(raw))))
+            except InvalidOperation:
+                reader.problem(where, f"must be a number; got {_kind(raw)}")
+        elif op == "exists":
+            if not isinstance(raw, bool):
+                reader.problem(where, f"must be true or false; got {_kind(raw)}")
+                continue
+            found.append(Condition("exists", "1" if raw else ""))
+        elif op in CONDITION_KEYS:
+            if isinstance(raw, dict | list) or raw is None:
+                reader.problem(where, f"must be a single value; got {_kind(raw)}")
+                continue
+            found.append(Condition(op, str(raw)))
+    if not found and len(reader.problems) == before:
+        reader.problem(path, "needs at least one condition: " + ", ".join(CONDITION_KEYS))
+    return tuple(found)
+
+
+def _match(reader: _Reader, value: Any, path: Path_) -> Match:
+    if value is None:
+        return Match()
+    spec = reader.mapping(value, path, MATCH_KEYS)
+    if spec is None:
+        return Match()
+    endpoints: tuple[str, ...] = ORDER_ENDPOINTS
+    if "endpoint" in spec:
+        endpoints = reader.texts(spec["endpoint"], (*path, "endpoint"), ENDPOINTS) or endpoints
+    body: list[tuple[str, tuple[Condition, ...]]] = []
+    raw_body = spec.get("body")
+    if raw_body is not None:
+        if isinstance(raw_body, dict):
+            for name, cond in raw_body.items():
+                body.append((str(name), _conditions(reader, cond, (*path, "body", str(name)))))
+        else:
+            reader.problem(
+                (*path, "body"), f"must be a mapping of field to condition; got {_kind(raw_body)}"
+            )
+    return Match(
+        endpoints=endpoints,
+        merchant_nos=reader.texts(spec["merchantNo"], (*path, "merchantNo"))
+        if "merchantNo" in spec
+        else (),
+        areas=reader.texts(spec["area"], (*path, "area")) if "area" in spec else (),
+        account=_conditions(reader, spec["account"], (*path, "account"))
+        if "account" in spec
+        else (),
+        body=tuple(body),
+    )
+
+
+def _response(reader: _Reader, value: Any, path: Path_) -> ResponseSpec:
+    if value is None:
+        return ResponseSpec()
+    spec = reader.mapping(value, path, RESPONSE_KEYS)
+    if spec is None:
+        return ResponseSpec()
+    kwargs: dict[str, Any] = {}
+    if "code" in spec:
+        code = reader.text(spec["code"], (*path, "code"), code_like=True)
+        if code is not None and code not in CODES:
+            reader.problem((*path, "code"), f"must be one of {', '.join(CODES)}; got {code!r}")
+        elif code is not None:
+            kwargs["code"] = code
+    for key in ("msg", "message"):
+        if key in spec and spec[key] is not None:
+            text = reader.text(spec[key], (*path, key))
+            if text is not None:
+                kwargs[key] = text
+    if "status" in spec:
+        status = reader.text(spec["status"], (*path, "status"), code_like=True)
+        if status is not None:
+            kwargs["status"] = status
+    if "delay" in spec:
+        kwargs["delay"] = reader.duration(spec["delay"], (*path, "delay"))
+    if spec.get("fault") is not None:
+        fault = spec["fault"]
+        if fault not in FAULTS:
+            reader.problem(
+                (*path, "fault"), f"must be one of {', '.join(FAULTS)} or null; got {fault!r}"
+            )
+        else:
+            kwargs["fault"] = cast(Fault, fault)
+    return ResponseSpec(**kwargs)
+
+
+def _callback(reader: _Reader, value: Any, path: Path_) -> CallbackSpec | None:
+    spec = reader.mapping(value, path, CALLBACK_KEYS)
+    if spec is None:
+        return None
+    for required in ("after", "status"):
+        if required not in spec:
+            reader.problem(path, f"a callback needs {required!r}")
+    if "after" not in spec or "status" not in spec:
+        return None
+    status = reader.text(spec["status"], (*path, "status"), code_like=True)
+    kwargs: dict[str, Any] = {
+        "after": reader.duration(spec["after"], (*path, "after")),
+        "status": status or "",
+    }
+    if spec.get("message") is not None:
+        kwargs["message"] = reader.text(spec["message"], (*path, "message"))
+    if spec.get("amount") is not None:
+        raw = spec["amount"]
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            reader.problem((*path, "amount"), f"must be an amount; got {_kind(raw)}")
+        else:
+            kwargs["amount"] = str(raw)
+    if "sign" in spec:
+        if spec["sign"] not in SIGN_MODES:
+            reader.problem(
+                (*path, "sign"), f"must be one of {', '.join(SIGN_MODES)}; got {spec['sign']!r}"
+            )
+        else:
+            kwargs["sign"] = cast(SignMode, spec["sign"])
+    if "repeat" in spec:
+        repeat = spec["repeat"]
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= 100:
+            reader.problem(
+                (*path, "repeat"), f"must be a whole number from 1 to 100; got {_kind(repeat)}"
+            )
+        else:
+            kwargs["repeat"] = repeat
+    return CallbackSpec(**kwargs)
+
+
+def _scenario(reader: _Reader, value: Any, index: int) -> Scenario | None:
+    path: Path_ = (index,)
+    spec = reader.mapping(value, path, SCENARIO_KEYS)
+    if spec is None:
+        return None
+    name = spec.get("name")
+    if name is None:
+        reader.problem(path, "a scenario needs a 'name'")
+        name = f"#{index}"
+    elif not isinstance(name, str) or not name:
+        reader.problem((*path, "name"), f"must be a non-empty string; got {_kind(name)}")
+        name = f"#{index}"
+    priority = spec.get("priority", 0)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        reader.problem((*path, "priority"), f"must be a whole number; got {_kind(priority)}")
+        priority = 0
+    callbacks: list[CallbackSpec] = []
+    raw_callbacks = spec.get("callbacks")
+    if raw_callbacks is not None:
+        if not isinstance(raw_callbacks, list):
+            reader.problem((*path, "callbacks"), f"must be a list; got {_kind(raw_callbacks)}")
+        else:
+            for i, item in enumerate(raw_callbacks):
+                callback = _callback(reader, item, (*path, "callbacks", i))
+                if callback is not None:
+                    callbacks.append(callback)
+    description = spec.get("description", "")
+    if not isinstance(description, str):
+        reader.problem((*path, "description"), f"must be a string; got {_kind(description)}")
+        description = ""
+    return Scenario(
+        name=name,
+        description=description.strip(),
+        match=_match(reader, spec.get("match"), (*path, "match")),
+        response=_response(reader, spec.get("response"), (*path, "response")),
+        callbacks=tuple(callbacks),
+        priority=priority,
+        source=reader.doc.source,
+        line=reader.doc.line_of(path),
+    )
+
+
+def parse_scenarios(text: str, source: str) -> list[Scenario]:
+    """The scenarios of one file's text; ConfigError listing every problem."""
+    doc = load_yaml(text, source)
+    reader = _Reader(doc)
+    scenarios: list[Scenario] = []
+    if doc.data is None:
+        return scenarios
+    if not isinstance(doc.data, list):
+        reader.problem((), f"a scenario file must be a list of scenarios; got {_kind(doc.data)}")
+    else:
+        for index, item in enumerate(doc.data):
+            scenario = _scenario(reader, item, index)
+            if scenario is not None:
+                scenarios.append(scenario)
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return scenarios
+
+
+def scenario_files(path: Path) -> list[Path]:
+    """The YAML files of a scenario path: the file itself, or a directory's, sorted."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [path]
+
+
+@dataclass(frozen=True)
+class ScenarioSet:
+    """Scenarios in matching order (priority, then file order) and where they came from."""
+
+    scenarios: tuple[Scenario, ...]
+    files: tuple[str, ...]
+
+
+def load_scenarios(path: str | Path) -> ScenarioSet:
+    """Every scenario under ``path``; ConfigError listing every problem in every file."""
+    root = Path(path)
+    if not root.exists():
+        raise ConfigError.single(str(root), "no such file or directory")
+    problems: list[ConfigProblem] = []
+    loaded: list[Scenario] = []
+    files = scenario_files(root)
+    for file in files:
+        try:
+            text = file.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(ConfigProblem(str(file), f"cannot read the file: {exc}"))
+            continue
+        try:
+            loaded.extend(parse_scenarios(text, str(file)))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    seen: dict[str, Scenario] = {}
+    for scenario in loaded:
+        first = seen.setdefault(scenario.name, scenario)
+        if first is not scenario:
+            problems.append(
+                ConfigProblem(
+                    scenario.source,
+                    f"scenario name {scenario.name!r} is used twice (first at "
+                    f"{first.source}:{first.line})",
+                    scenario.line,
+                    "name",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+    ordered = sorted(loaded, key=lambda s: -s.priority)  # stable: file order within a priority
+    return ScenarioSet(tuple(ordered), tuple(str(f) for f in files))

@@ -1,0 +1,130 @@
+"""What a scenario is, once loaded: plain frozen data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from vexora_sandbox.domain.orders import PROCESSING, SUCCESS, default_message
+
+FAULTS = ("http_500", "connection_reset", "malformed_json", "empty_body", "timeout")
+SIGN_MODES = ("valid", "invalid", "missing")
+ORDER_ENDPOINTS = ("disbursements", "checkout", "deposits")
+Fault = Literal["http_500", "connection_reset", "malformed_json", "empty_body", "timeout"]
+SignMode = Literal["valid", "invalid", "missing"]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One test on a field's text. ``gte``/``lte`` compare as decimals."""
+
+    op: str
+    value: str | tuple[str, ...] | re.Pattern[str] | Decimal
+
+    def holds(self, text: str | None) -> bool:
+        if self.op == "exists":
+            return (text is not None) == bool(self.value)
+        if text is None:
+            return False
+        if self.op == "equals":
+            return text == self.value
+        if self.op == "in":
+            assert isinstance(self.value, tuple)
+            return text in self.value
+        if self.op == "prefix":
+            assert isinstance(self.value, str)
+            return text.startswith(self.value)
+        if self.op == "suffix":
+            assert isinstance(self.value, str)
+            return text.endswith(self.value)
+        if self.op == "regex":
+            assert isinstance(self.value, re.Pattern)
+            return self.value.search(text) is not None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return False
+        assert isinstance(self.value, Decimal)
+        return number >= self.value if self.op == "gte" else number <= self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """All conditions must hold. ``account`` tests the area's account-number field."""
+
+    endpoints: tuple[str, ...] = ORDER_ENDPOINTS
+    merchant_nos: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    account: tuple[Condition, ...] = ()
+    body: tuple[tuple[str, tuple[Condition, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    code: str = "0000"
+    msg: str | None = None
+    status: str = PROCESSING
+    message: str | None = None
+    delay: float = 0.0
+    fault: Fault | None = None
+
+    @property
+    def status_message(self) -> str:
+        return self.message or default_message(self.status)
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackSpec:
+    after: float
+    status: str
+    message: str | None = None
+    amount: str | None = None
+    sign: SignMode = "valid"
+    repeat: int = 1
+
+    @property
+    def status_message(self) -> str:
+        return self.message or default_message(self.status)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str = ""
+    match: Match = field(default_factory=Match)
+    response: ResponseSpec = field(default_factory=ResponseSpec)
+    callbacks: tuple[CallbackSpec, ...] = ()
+    priority: int = 0
+    source: str = ""
+    line: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """A summary for ``GET /_sandbox/scenarios``."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "priority": self.priority,
+            "source": f"{self.source}:{self.line}" if self.line else self.source,
+            "endpoints": list(self.match.endpoints),
+            "response": {
+                "code": self.response.code,
+                "status": self.response.status,
+                "delay": self.response.delay,
+                "fault": self.response.fault,
+            },
+            "callbacks": [
+                {"after": c.after, "status": c.status, "sign": c.sign, "repeat": c.repeat}
+                for c in self.callbacks
+            ],
+        }
+
+
+# When nothing matches: accepted with 0015, then a 0000 "SUCCESS" callback after 2 s.
+DEFAULT_SCENARIO = Scenario(
+    name="default",
+    description="Accepted (0015), then a SUCCESS callback after 2 seconds.",
+    callbacks=(CallbackSpec(after=2.0, status=SUCCESS, message="SUCCESS"),),
+    source="built-in",
+)
