@@ -13,6 +13,9 @@ import yaml
 
 from vexora_sandbox.errors import ConfigError
 
+# libyaml's parser when PyYAML was built with it: several times faster at start-up.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class YamlDoc:
@@ -51,9 +54,11 @@ class YamlDoc:
 
 def load_yaml(text: str, source: str) -> YamlDoc:
     """Parse ``text`` (named ``source`` in errors) or raise a ConfigError with the line."""
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One parse: the node tree (for line numbers) and the data built from it.
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -61,6 +66,8 @@ def load_yaml(text: str, source: str) -> YamlDoc:
         raise ConfigError.single(source, f"invalid YAML: {reason}", line=line) from None
     except yaml.YAMLError as exc:
         raise ConfigError.single(source, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
     return YamlDoc(source, data, node)
 
 

@@ -20,7 +20,7 @@ from vexora_sandbox.protocol.jsonbody import Body, describe_json_type, parse_bod
 from vexora_sandbox.protocol.rules import Area, EndpointRules
 
 MERCHANT_HEADER = "merchantNo"
-CALL_KEY = "vexora_sandbox.call"
+CALL_KEY = web.RequestKey("vexora_sandbox.call", dict[str, Any])
 
 
 @dataclass(slots=True)
@@ -133,7 +133,7 @@ def _check_freshness(request: web.Request, body: Body) -> None:
 async def read_call(request: web.Request, endpoint: str) -> GatewayCall:
     """Run every common check of a gateway call and return what passed them."""
     merchant = _merchant(request)
-    request[CALL_KEY] = {"merchantNo": merchant.merchant_no}
+    call_info(request)["merchantNo"] = merchant.merchant_no
     area = _area(request, merchant)
     body = await _body(request)
     request[CALL_KEY]["body"] = body
@@ -152,5 +152,5 @@ async def read_call(request: web.Request, endpoint: str) -> GatewayCall:
 
 def call_info(request: web.Request) -> dict[str, Any]:
     """What the journal records about a call (filled as the checks go)."""
-    info: dict[str, Any] = request.get(CALL_KEY, {})
+    info: dict[str, Any] = request.setdefault(CALL_KEY, {})
     return info

@@ -16,7 +16,7 @@ from vexora_sandbox.protocol.envelope import envelope
 
 log = logging.getLogger("vexora_sandbox")
 
-ENVELOPE_KEY = "vexora_sandbox.envelope"
+ENVELOPE_KEY = web.RequestKey("vexora_sandbox.envelope", dict[str, Any])
 ADMIN_PREFIX = "/_sandbox/"
 
 
