@@ -12,6 +12,9 @@
 # assume a Debian Python whose interpreter is `python3`, true of both.
 # 3.11 on bookworm: the same interpreter and Debian release as that check base.
 FROM python:3.11-slim-bookworm AS base
+LABEL org.opencontainers.image.title="vexora-sandbox" \
+      org.opencontainers.image.description="A local, offline sandbox of the Vexora payment gateway's merchant API" \
+      org.opencontainers.image.licenses="MIT"
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -129,9 +129,17 @@ buildah bud --format docker --layers --isolation chroot --network host \
     { tail -n 40 "$workdir/build.log" >&2; die "buildah bud failed (output above)"; }
 new_image=$(buildah images --quiet --no-trunc "$IMAGE")
 say "built in $((SECONDS - build_start))s"
+# Tidy up after earlier builds so that re-runs do not pile up images: the previous image
+# (now untagged) and the untagged stage images of this Dockerfile (its label) that this
+# build did not use. Other images are left alone.
 if [[ -n $old_image && $old_image != "$new_image" ]]; then
-    buildah rmi "$old_image" >/dev/null 2>&1 || true # the previous build, now untagged
+    buildah rmi "$old_image" >/dev/null 2>&1 || true
 fi
+used=" $(grep -oE '^--> (Using cache )?[0-9a-f]{11}' "$workdir/build.log" | grep -oE '[0-9a-f]{11}$' | tr '\n' ' ') "
+for id in $(buildah images --noheading --format '{{.ID}}' --filter dangling=true \
+    --filter label=org.opencontainers.image.title=vexora-sandbox); do
+    [[ $used == *" ${id:0:11} "* ]] || buildah rmi "$id" >/dev/null 2>&1 || true
+done
 
 # --- 4. what the image declares -------------------------------------------------------------
 buildah inspect --type image "$IMAGE" >"$workdir/inspect.json"
