@@ -35,8 +35,8 @@ async def listen(app: web.Application, host: str, port: int) -> Listening:
     """Start serving ``app``; ``port`` 0 picks a free port, reported in the result."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, shutdown_timeout=SHUTDOWN_GRACE)
     try:
+        site = web.TCPSite(runner, host, port)
         await site.start()
     except BaseException:
         await runner.cleanup()

@@ -1,0 +1,51 @@
+"""The README's examples work as printed, against a sandbox started for the test."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vexora_sandbox.testing import SandboxServer
+
+README = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+PRINTED_URL = "http://127.0.0.1:8080"
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer() as server:
+        yield server
+
+
+def test_the_readme_starts_with_the_setup_and_the_test_command() -> None:
+    setup, tests = blocks("sh")[:2]
+    assert "pip install -e '.[test]'" in setup and "vexora-sandbox serve" in setup
+    assert tests.strip() == ".venv/bin/pytest"
+
+
+def test_the_python_example_sends_an_accepted_payout(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (example,) = [b for b in blocks("python") if "disbursements" in b]
+    exec(compile(example.replace(PRINTED_URL, sandbox.url), "README.md", "exec"), {})
+    assert capsys.readouterr().out == "0000 0015\n"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_curl_example_is_correctly_signed(sandbox: SandboxServer) -> None:
+    (example,) = [b for b in blocks("sh") if b.startswith("curl")]
+    command = example.replace(PRINTED_URL, sandbox.url).replace("\\\n", " ")
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=30)
+    answer = json.loads(result.stdout)
+    assert (answer["code"], answer["msg"], answer["data"]["status"]) == ("0000", "success", "0015")
+    assert answer["data"]["tradeNo"] == "T20261124000001"
