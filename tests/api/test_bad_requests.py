@@ -18,8 +18,6 @@ from aiohttp.test_utils import TestClient
 from tests.conftest import MERCHANT_NO, SECRET, START, payout_body, signed
 from vexora_sandbox import keys, sign
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Client = TestClient[web.Request, web.Application]
 NOW_MS = int(START * 1000)

@@ -23,10 +23,6 @@ Client = TestClient[web.Request, web.Application]
 AiohttpClient = Callable[[web.Application], Awaitable[Client]]
 NOW_MS = int(START * 1000)
 
-# Every test but the one that pins it would otherwise fail at random (whichever serves the
-# first request of the session): see test_serving_a_call_warns_nothing.
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
 
 def failed(msg: str) -> dict[str, Any]:
     """The request-failed envelope with ``msg``, as the gateway answers it."""

@@ -14,8 +14,6 @@ from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.domain.clock import ManualClock
 from vexora_sandbox.domain.store import Merchant
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Client = TestClient[web.Request, web.Application]
 NOW_MS = int(START * 1000)
