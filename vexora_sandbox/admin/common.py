@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.middleware import ADMIN_PREFIX, json_response
+from vexora_sandbox.domain.orders import Order
+from vexora_sandbox.errors import NotFound
 
 PUBLIC = ("/_sandbox/health",)
+DOCS = "docs/admin-api.md"
 
 
 def error(status: int, message: str, **extra: Any) -> web.Response:
@@ -19,10 +23,12 @@ def error(status: int, message: str, **extra: Any) -> web.Response:
 
 
 class AdminError(web.HTTPException):
-    """An admin-route error, rendered as JSON ``{"error": ...}``."""
+    """An admin-route error, rendered as JSON ``{"error": message, ...extra}``."""
 
     def __init__(self, status: int, message: str, **extra: Any) -> None:
         self.status_code = status
+        self.message = message
+        self.extra = extra
         super().__init__(
             text=json.dumps({"error": message, **extra}), content_type="application/json"
         )
@@ -66,14 +72,75 @@ def number(request: web.Request, name: str, *, default: float, lo: float, hi: fl
     return value
 
 
+def merchant_filter(request: web.Request, body: dict[str, Any] | None = None) -> str | None:
+    """The ``merchantNo`` a route is limited to (query or body); 404 if not configured."""
+    raw = (body or {}).get("merchantNo") or request.query.get("merchantNo") or None
+    if raw is None:
+        return None
+    merchant = str(raw)
+    try:
+        request.app[keys.STORE].merchant(merchant)
+    except NotFound:
+        raise AdminError(404, f"merchant {merchant} is not configured") from None
+    return merchant
+
+
+def orders(request: web.Request, merchant: str | None) -> Iterator[Order]:
+    return request.app[keys.STORE].orders(merchant)
+
+
+def one_order(request: web.Request, trade_no: str, merchant: str | None) -> Order:
+    """The order ``trade_no`` (of ``merchant``); 404 if none, 409 if several merchants have it."""
+    found = [o for o in orders(request, merchant) if o.trade_no == trade_no]
+    if not found:
+        whose = f" for merchant {merchant}" if merchant else ""
+        raise AdminError(404, f"no order with tradeNo {trade_no}{whose}")
+    if len(found) > 1:
+        raise AdminError(
+            409,
+            f"{len(found)} merchants have an order {trade_no}; add merchantNo",
+            merchantNos=[o.merchant_no for o in found],
+        )
+    return found[0]
+
+
+def _route_error(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """A clear JSON message for an admin URL or method that does not exist."""
+    if exc.status == 404:
+        return error(404, f"no admin route {request.method} {request.path}; the routes: see {DOCS}")
+    if exc.status == 405:
+        allowed = exc.headers.get("Allow", "")
+        return error(
+            405,
+            f"method {request.method} is not allowed on {request.path}; use {allowed}",
+        )
+    return error(exc.status, exc.reason)
+
+
 @web.middleware
 async def admin_token(request: web.Request, handler: Any) -> web.StreamResponse:
-    """With ``admin_token`` set, every /_sandbox/ route but health needs the bearer token."""
+    """The admin routes' middleware: the bearer token, then JSON errors with a message.
+
+    With ``admin_token`` set, every /_sandbox/ route but health needs
+    ``Authorization: Bearer <token>``. An AdminError, an unknown admin URL or a wrong
+    method is answered here, as ``{"error": "..."}``, before the gateway's middleware
+    (which knows only the gateway's envelope) sees it.
+    """
+    if not request.path.startswith(ADMIN_PREFIX):
+        response: web.StreamResponse = await handler(request)
+        return response
     token = request.app[keys.CONFIG].admin_token
-    if token and request.path.startswith(ADMIN_PREFIX) and request.path not in PUBLIC:
+    if token and request.path not in PUBLIC:
         given = request.headers.get("Authorization", "")
         expected = f"Bearer {token}"
         if not hmac.compare_digest(given.encode(), expected.encode()):
             return error(401, "this sandbox requires 'Authorization: Bearer <admin token>'")
-    response: web.StreamResponse = await handler(request)
+    try:
+        response = await handler(request)
+    except AdminError as exc:
+        return error(exc.status, exc.message, **exc.extra)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _route_error(request, exc)
     return response

@@ -5,25 +5,20 @@ from __future__ import annotations
 from aiohttp import web
 
 from vexora_sandbox import keys
-from vexora_sandbox.admin.common import AdminError, read_json
+from vexora_sandbox.admin.common import AdminError, merchant_filter, one_order, read_json
 from vexora_sandbox.admin.inspect import find_delivery, order_json
 from vexora_sandbox.api.middleware import json_response
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.orders import default_message
-from vexora_sandbox.errors import ConfigError, NotFound
+from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, CallbackSpec
 
 
 async def reset(request: web.Request) -> web.Response:
     """Forget orders, journals and pending callbacks: of everything, or of one merchant."""
     body = await read_json(request)
-    merchant = body.get("merchantNo") or request.query.get("merchantNo") or None
+    merchant = merchant_filter(request, body)
     app = request.app
-    if merchant is not None:
-        try:
-            app[keys.STORE].merchant(str(merchant))
-        except NotFound as exc:
-            raise AdminError(404, str(exc)) from None
     cancelled = app[keys.DISPATCHER].cancel(merchant)
     app[keys.STORE].reset(merchant)
     app[keys.DISPATCHER].log.clear(merchant)
@@ -42,17 +37,11 @@ async def force_status(request: web.Request) -> web.Response:
     status = body.get("status")
     if not isinstance(status, str) or not status:
         raise AdminError(400, 'status is required, as a string such as "0000"')
+    for name in ("message", "amount"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise AdminError(400, f"{name} must be a string (callback values are strings)")
     message = body.get("message") or default_message(status)
-    trade_no = request.match_info["tradeNo"]
-    merchant = body.get("merchantNo") or request.query.get("merchantNo")
-    candidates = [o for o in request.app[keys.STORE].orders(merchant) if o.trade_no == trade_no]
-    if not candidates:
-        raise AdminError(404, f"no order with tradeNo {trade_no}")
-    if len(candidates) > 1:
-        raise AdminError(
-            409, f"{len(candidates)} merchants have an order {trade_no}; add merchantNo"
-        )
-    order = candidates[0]
+    order = one_order(request, request.match_info["tradeNo"], merchant_filter(request, body))
     before = order.status
     spec = CallbackSpec(after=0, status=status, message=str(message), amount=body.get("amount"))
     # Applied here, not when the callback falls due, so that the answer shows the new

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from vexora_sandbox import keys
-from vexora_sandbox.admin.common import AdminError, flag, number
+from vexora_sandbox.admin.common import AdminError, flag, merchant_filter, number, one_order
 from vexora_sandbox.api.middleware import json_response
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.domain.clock import epoch_ms, gateway_time
@@ -42,14 +42,12 @@ def order_json(order: Order, request: web.Request) -> dict[str, Any]:
 
 
 async def transactions(request: web.Request) -> web.Response:
+    """Orders, oldest first per merchant; filters: merchantNo, tradeNo, status, endpoint."""
     q = request.query
-    store = request.app[keys.STORE]
-    merchant = q.get("merchantNo") or None
-    if merchant and merchant not in {m.merchant_no for m in store.merchants()}:
-        raise AdminError(404, f"merchant {merchant} is not configured")
+    merchant = merchant_filter(request)
     found = [
         order_json(o, request)
-        for o in store.orders(merchant)
+        for o in request.app[keys.STORE].orders(merchant)
         if (not q.get("tradeNo") or o.trade_no == q["tradeNo"])
         and (not q.get("status") or o.status == q["status"])
         and (not q.get("endpoint") or o.endpoint == q["endpoint"])
@@ -58,22 +56,15 @@ async def transactions(request: web.Request) -> web.Response:
 
 
 async def transaction(request: web.Request) -> web.Response:
-    trade_no = request.match_info["tradeNo"]
-    merchant = request.query.get("merchantNo") or None
-    found = [o for o in request.app[keys.STORE].orders(merchant) if o.trade_no == trade_no]
-    if not found:
-        raise AdminError(404, f"no order with tradeNo {trade_no}")
-    if len(found) > 1:
-        raise AdminError(
-            409,
-            f"{len(found)} merchants have an order {trade_no}; add ?merchantNo=",
-            merchantNos=[o.merchant_no for o in found],
-        )
-    return json_response(order_json(found[0], request))
+    """One order with its status history and the ids of its callbacks."""
+    order = one_order(request, request.match_info["tradeNo"], merchant_filter(request))
+    return json_response(order_json(order, request))
 
 
 async def requests(request: web.Request) -> web.Response:
+    """The journal of gateway calls; filters: merchantNo, endpoint, tradeNo."""
     q = request.query
+    merchant_filter(request)
     journal = request.app[keys.REQUESTS]
     entries = [
         e
@@ -87,6 +78,7 @@ async def requests(request: web.Request) -> web.Response:
 
 def _delivery_filter(request: web.Request) -> Any:
     q = request.query
+    merchant_filter(request)
     acknowledged = flag(request, "acknowledged")
 
     def keep(d: Delivery) -> bool:
