@@ -6,6 +6,7 @@ HTTP 200 unless the HTTP layer itself is the problem (405, 404, 413).
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -144,6 +145,22 @@ async def test_a_lone_surrogate_escape_is_8000_not_a_system_exception(
     assert (status, answer["code"], answer["success"], answer["data"]) == (200, "8000", False, None)
     assert answer["msg"].startswith("request body ")
     assert list(app[keys.STORE].orders()) == []
+
+
+async def test_a_body_that_is_not_the_gzip_it_claims_is_8000(client: Client) -> None:
+    # The body cannot be read at all: a request error like invalid UTF-8, not a 5000
+    # (which tells a merchant that the payout may still complete).
+    status, _, answer = await post(
+        client, b"not gzip at all", headers={"Content-Encoding": "gzip", "Connection": "close"}
+    )
+    assert (status, answer["code"], answer["success"], answer["data"]) == (200, "8000", False, None)
+    assert answer["msg"].startswith("request body ")
+
+
+async def test_a_gzip_body_is_read(client: Client) -> None:
+    raw = gzip.compress(json.dumps(signed(payout_body())).encode())
+    status, _, answer = await post(client, raw, headers={"Content-Encoding": "gzip"})
+    assert (status, answer["code"], answer["msg"]) == (200, "0000", "success")
 
 
 async def test_a_body_over_one_mib_is_413_with_the_envelope(client: Client) -> None:

@@ -89,6 +89,24 @@ def test_a_missing_config_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
     )
 
 
+@pytest.mark.usefixtures("clean_environ")
+def test_a_merchant_with_an_unknown_area_names_the_line_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(
+        'merchants:\n  - merchantNo: "0000000002"\n    secret: s2\n    area: atlantis\n',
+        encoding="utf-8",
+    )
+    assert main(["serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"vexora-sandbox: configuration error:\n  {path}:4: merchants.0.area: "
+    ), err
+    assert "unknown area 'atlantis'" in err
+    assert "Traceback" not in err
+
+
 def test_a_bad_environment_variable_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

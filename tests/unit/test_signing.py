@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from vexora_sandbox.errors import GatewayError
 from vexora_sandbox.protocol.jsonbody import parse_body
 from vexora_sandbox.protocol.signing import canonical_string, sign, sign_base, signed, verify
 
@@ -159,6 +160,12 @@ def test_signed_adds_the_sign_and_keeps_the_body() -> None:
     result = signed(SEED_EXAMPLE, SECRET)
     assert result == {**SEED_EXAMPLE, "sign": SEED_EXAMPLE_SIGN}
     assert "sign" not in SEED_EXAMPLE
+
+
+@pytest.mark.parametrize("raw", [b'{"a":"1","b":{"c":"d"}}', b'{"a":"1","b":["c"]}'])
+def test_a_nested_value_is_rejected_by_the_parser(raw: bytes) -> None:
+    with pytest.raises(GatewayError, match=r"^b must be a string or a number; got an"):
+        parse_body(raw)
 
 
 def test_a_nested_value_cannot_be_signed() -> None:
