@@ -18,6 +18,10 @@ SUCCESS = "0000"
 PARTIAL = "0001"
 FAILED = "00029"
 
+# What a pay-in in progress says (the checkout answer's ``desc``), where a payout says
+# "Processing" (https://docs.vexora.com/guide/areas/ checkout: desc "Paying").
+PAYING = "Paying"
+
 # Messages the gateway pairs with a status when a scenario does not say otherwise.
 DEFAULT_MESSAGES = {
     PROCESSING: "Processing",
@@ -89,6 +93,9 @@ class Order:
     success_time: float | None = None
     paid_amount: str | None = None
     extras: dict[str, str] = field(default_factory=dict)
+    # A P2P pay-in waits for the payer's wallet transaction id (payinSubmit) before the
+    # gateway checks it; its callbacks are queued only once that arrives.
+    awaits_submit: bool = False
     history: list[StatusChange] = field(default_factory=list)
 
     def transition(self, status: str, message: str, at: float) -> StatusChange:

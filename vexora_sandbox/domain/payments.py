@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from vexora_sandbox.domain.clock import Clock, IdFactory
+from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import (
     PARTIAL,
+    PAYING,
     Order,
     OrderKind,
     StatusChange,
@@ -14,6 +16,9 @@ from vexora_sandbox.domain.orders import (
     is_success,
 )
 from vexora_sandbox.domain.store import Store, duplicate_error
+
+# Collections settle on T+1 (https://docs.vexora.com/guide/areas/ "queryBalance").
+DEFAULT_SETTLEMENT_DELAY = 86400.0
 
 
 def amount_value(text: str) -> Decimal:
@@ -25,13 +30,39 @@ def amount_value(text: str) -> Decimal:
     return value if value.is_finite() and value > 0 else Decimal(0)
 
 
-class Payments:
-    """The domain's entry points for the API handlers and the callback dispatcher."""
+def part_of(amount: str) -> str:
+    """What a partial payment pays when nothing says how much: half, in the amount's own
+    decimal places, rounded down (``"1001"`` -> ``"500"``, ``"100.00"`` -> ``"50.00"``)."""
+    value = amount_value(amount)
+    if value <= 0:
+        return amount
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite amount
+    half = (value / 2).quantize(Decimal(1).scaleb(min(exponent, 0)), rounding=ROUND_DOWN)
+    if half <= 0:  # the smallest unit cannot be halved in its own places
+        half = (value / 2).normalize()
+    return format(half, "f")
 
-    def __init__(self, store: Store, clock: Clock, ids: IdFactory) -> None:
+
+class Payments:
+    """The domain's entry points for the API handlers and the callback dispatcher.
+
+    ``settlement_delay`` is business seconds from a pay-in's success to its settlement
+    (already multiplied by the time scale).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        ids: IdFactory,
+        *,
+        settlement_delay: float = DEFAULT_SETTLEMENT_DELAY,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.ids = ids
+        self.settlement_delay = settlement_delay
 
     def create(
         self,
@@ -55,7 +86,7 @@ class Payments:
             raise duplicate_error(trade_no)
         value = amount_value(amount)
         if kind is OrderKind.PAYOUT:
-            self.store.ledger(merchant_no).reserve(value)
+            self.balance(merchant_no).reserve(value)
         order = Order(
             merchant_no=merchant_no,
             trade_no=trade_no,
@@ -70,6 +101,8 @@ class Payments:
             created_at=self.clock.now(),
             extras=extras or {},
         )
+        if kind is OrderKind.PAYIN:
+            order.message = PAYING
         return self.store.add(order)
 
     def change_status(
@@ -79,6 +112,7 @@ class Payments:
 
         A disallowed change (a stale ``0015`` after a final status, a second final status)
         leaves the order as it is: the callback that carries it is still sent as told.
+        A partial payment (``0001``) pays ``paid_amount``, or half the amount without one.
         """
         if not allowed(order.kind, order.status, status):
             return None
@@ -89,7 +123,20 @@ class Payments:
         elif is_success(status):
             paid = order.amount_value
             if status == PARTIAL:
-                order.paid_amount = paid_amount or order.amount
+                order.paid_amount = paid_amount or part_of(order.amount)
                 paid = min(amount_value(order.paid_amount), order.amount_value)
-            ledger.collect(paid)
+            ledger.collect(paid, settle_at=self.clock.now() + self.settlement_delay)
         return change
+
+    # --- settlement ------------------------------------------------------------------
+
+    def balance(self, merchant_no: str) -> Ledger:
+        """The merchant's ledger with every collection due by now settled."""
+        ledger = self.store.ledger(merchant_no)
+        ledger.settle_due(self.clock.now())
+        return ledger
+
+    def settle(self, merchant_no: str | None = None) -> dict[str, Decimal]:
+        """Settle everything unsettled now, due or not (of one merchant, or all)."""
+        numbers = [merchant_no] if merchant_no else [m.merchant_no for m in self.store.merchants()]
+        return {number: self.store.ledger(number).settle() for number in numbers}
