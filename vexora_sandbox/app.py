@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from vexora_sandbox import keys
-from vexora_sandbox.admin import control, health, inspect
+from vexora_sandbox.admin import control, health, inspect, settle
 from vexora_sandbox.admin.common import admin_token
 from vexora_sandbox.api import routes
 from vexora_sandbox.api.middleware import gateway_middleware
@@ -24,6 +24,7 @@ from vexora_sandbox.errors import ConfigError, ConfigProblem
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area, load_areas
 from vexora_sandbox.scenarios.registry import ScenarioRegistry
+from vexora_sandbox.yamlfile import read_yaml
 
 log = logging.getLogger("vexora_sandbox")
 WATCH_INTERVAL = 1.0
@@ -32,18 +33,29 @@ WATCH_INTERVAL = 1.0
 def _areas(config: SandboxConfig) -> dict[str, Area]:
     extra = [Path(config.areas_dir)] if config.areas_dir else []
     areas = load_areas(extra)
+    known = sorted(a for a in areas if not a.startswith("_"))
     problems = [
-        ConfigProblem(
-            config.config_file or "merchants",
-            f"merchant {m.merchant_no} names an unknown area {m.area!r}; known areas: "
-            + ", ".join(sorted(a for a in areas if not a.startswith("_"))),
-        )
-        for m in config.merchants
-        if m.area not in areas or m.area.startswith("_")
+        _unknown_area(config, index, merchant.merchant_no, merchant.area, known)
+        for index, merchant in enumerate(config.merchants)
+        if merchant.area not in known
     ]
     if problems:
         raise ConfigError(problems)
     return areas
+
+
+def _unknown_area(
+    config: SandboxConfig, index: int, merchant_no: str, area: str, known: list[str]
+) -> ConfigProblem:
+    message = f"merchant {merchant_no} names an unknown area {area!r}; known areas: " + ", ".join(
+        known
+    )
+    if config.config_file is None:
+        return ConfigProblem("merchants", message)
+    # Read again only to point at the line: this is the error path.
+    path: tuple[str | int, ...] = ("merchants", index, "area")
+    line = read_yaml(config.config_file).line_of(path)
+    return ConfigProblem(config.config_file, message, line, f"merchants.{index}.area")
 
 
 def create_app(
@@ -79,6 +91,7 @@ def create_app(
     health.setup_routes(app)
     inspect.setup_routes(app)
     control.setup_routes(app)
+    settle.setup_routes(app)
     return app
 
 

@@ -78,6 +78,11 @@ async def _body(request: web.Request) -> Body:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise _too_large(None, limit) from None
+    except web.RequestPayloadError as exc:
+        # e.g. "Content-Encoding: gzip" on a body that is not gzip
+        raise GatewayError(f"request body cannot be decoded: {exc}") from None
+    if len(raw) > limit:  # a chunked body carries no Content-Length to refuse it by
+        raise _too_large(len(raw), limit)
     return parse_body(raw)
 
 

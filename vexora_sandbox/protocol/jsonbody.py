@@ -75,12 +75,29 @@ def parse_body(raw: bytes) -> Body:
     if not isinstance(value, dict):
         raise GatewayError(f"request body must be a JSON object; got {describe_json_type(value)}")
     for key, item in value.items():
+        if (isinstance(item, str) and not _encodable(item)) or not _encodable(key):
+            raise GatewayError(
+                f"{_printable_key(key)} is not valid Unicode text: it contains an unpaired "
+                "surrogate escape (\\ud800-\\udfff)"
+            )
         if isinstance(item, dict | list):
             raise GatewayError(
                 f"{key} must be a string or a number; got {describe_json_type(item)} "
                 "(the API takes a flat JSON object)"
             )
     return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable_key(key: str) -> str:
+    return key if _encodable(key) else "a field name"
 
 
 def describe_json_type(value: object) -> str:
