@@ -76,6 +76,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 ((EUID == 0)) || die "run as root (apt-get and buildah's chroot isolation need it): sudo $0"
+# Runs share the image tag, the base image and the clean-up of stale build images: one at a time.
+exec 9>"${TMPDIR:-/tmp}/vexora-check-container.lock"
+if ! flock --nonblock 9; then
+    say "another check-container run holds the lock; waiting (up to 15 minutes)"
+    flock --timeout 900 9 || die "gave up waiting for the other check-container run"
+fi
 [[ -f $REPO/Dockerfile ]] || die "no Dockerfile in $REPO"
 command -v python3 >/dev/null || die "python3 is needed on the host (it runs the smoke check)"
 
@@ -106,12 +112,12 @@ else
         mirror=$(awk '$1 == "deb" {print ($2 ~ /^\[/ ? $3 : $2); exit}' /etc/apt/sources.list)
     fi
     mirror=${mirror:-http://deb.debian.org/debian}
-    say "bootstrapping $BASE_IMAGE from $mirror (once; about a minute)"
+    say "bootstrapping $BASE_IMAGE from $mirror (once; one to two minutes)"
     base_root=$(mktemp -d /var/tmp/vexora-base-root.XXXXXX)
     debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates \
         bookworm "$base_root" "$mirror" >"$workdir/debootstrap.log" 2>&1 ||
         { tail -n 20 "$workdir/debootstrap.log" >&2; die "debootstrap failed"; }
-    tar -C "$base_root" -c . | podman import - "$BASE_IMAGE" >/dev/null ||
+    tar -C "$base_root" -c . | podman import --quiet - "$BASE_IMAGE" >/dev/null ||
         die "podman import of the base image failed"
     rm -rf --one-file-system "$base_root"
     base_root=""
