@@ -46,6 +46,8 @@ class Condition:
             number = Decimal(text)
         except InvalidOperation:
             return False
+        if number.is_nan():  # "NaN" compares with nothing (and would raise)
+            return False
         assert isinstance(self.value, Decimal)
         return number >= self.value if self.op == "gte" else number <= self.value
 
