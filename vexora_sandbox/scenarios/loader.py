@@ -5,6 +5,7 @@ The format is documented in docs/scenarios.md and described by schema.json besid
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -51,6 +52,8 @@ def parse_duration(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError(f"must be a duration like 3s, 500ms, 2m or 1h; got {raw!r}")
     if isinstance(raw, int | float):
+        if not math.isfinite(raw):
+            raise ValueError(f"must be a finite number of seconds; got {raw!r}")
         if raw < 0:
             raise ValueError(f"must not be negative; got {raw!r}")
         return float(raw)
