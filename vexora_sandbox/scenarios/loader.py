@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
 
+import yaml
+
 from vexora_sandbox.errors import ConfigError, ConfigProblem
 from vexora_sandbox.scenarios.model import (
     FAULTS,
@@ -43,6 +45,8 @@ RESPONSE_KEYS = ("code", "msg", "status", "message", "delay", "fault")
 CALLBACK_KEYS = ("after", "status", "message", "amount", "sign", "repeat")
 _DURATION = re.compile(r"(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+# What gte/lte accept written as a string (schema.json has the same pattern).
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 Path_ = tuple[str | int, ...]
 
@@ -99,6 +103,10 @@ class _Reader:
         return None
 
     def texts(self, value: Any, path: Path_, allowed: tuple[str, ...] = ()) -> tuple[str, ...]:
+        if value == []:
+            # Not "no restriction": an empty list would silently mean every value.
+            self.problem(path, "must be a string or a non-empty list of strings; got an empty list")
+            return ()
         items = value if isinstance(value, list) else [value]
         result = []
         for index, item in enumerate(items):
@@ -112,12 +120,38 @@ class _Reader:
             result.append(text)
         return tuple(result)
 
+    def literal(self, value: Any, path: Path_) -> str:
+        """A scalar as the file wrote it: conditions and amounts compare text, and YAML
+        would read ``0012`` as the number 10 and ``100.50`` as 100.5."""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"  # as a JSON boolean in a body is matched
+        node = _node_at(self.doc.node, path)
+        return str(node.value) if isinstance(node, yaml.ScalarNode) else str(value)
+
     def duration(self, value: Any, path: Path_) -> float:
         try:
             return parse_duration(value)
         except ValueError as exc:
             self.problem(path, str(exc))
             return 0.0
+
+
+def _node_at(node: yaml.Node | None, path: Path_) -> yaml.Node | None:
+    """The YAML node at ``path``, or None."""
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if str(k.value) == str(step)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            node = node.value[step] if 0 <= step < len(node.value) else None
+        else:
+            return None
+    return node
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
 
 
 def _kind(value: Any) -> str:
@@ -130,16 +164,16 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return f"a string ({value!r})"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     return "a mapping"
 
 
 def _conditions(reader: _Reader, value: Any, path: Path_) -> tuple[Condition, ...]:
     if not isinstance(value, dict):
-        if isinstance(value, list | type(None)):
+        if not _scalar(value):
             reader.problem(path, f"must be a value or a mapping of conditions; got {_kind(value)}")
             return ()
-        return (Condition("equals", str(value)),)
+        return (Condition("equals", reader.literal(value, path)),)
     before = len(reader.problems)
     spec = reader.mapping(value, path, CONDITION_KEYS) or {}
     found: list[Condition] = []
@@ -147,32 +181,55 @@ def _conditions(reader: _Reader, value: Any, path: Path_) -> tuple[Condition, ..
         where = (*path, op)
         if op == "in":
             if not isinstance(raw, list) or not raw:
-                reader.problem(where, "must be a non-empty list")
+                reader.problem(where, f"must be a non-empty list; got {_kind(raw)}")
                 continue
-            found.append(Condition("in", tuple(str(v) for v in raw)))
+            items = []
+            for i, item in enumerate(raw):
+                if _scalar(item):
+                    items.append(reader.literal(item, (*where, i)))
+                else:
+                    reader.problem((*where, i), f"must be a single value; got {_kind(item)}")
+            found.append(Condition("in", tuple(items)))
         elif op == "regex":
+            if not isinstance(raw, str):
+                reader.problem(where, f"must be a regular expression as a string; got {_kind(raw)}")
+                continue
             try:
-                found.append(Condition("regex", re.compile(str(raw))))
+                found.append(Condition("regex", re.compile(raw)))
             except re.error as exc:
                 reader.problem(where, f"is not a valid regular expression: {exc}")
         elif op in ("gte", "lte"):
-            try:
-                found.append(Condition(op, Decimal(str(raw))))
-            except InvalidOperation:
+            number = _decimal(raw)
+            if number is None:
                 reader.problem(where, f"must be a number; got {_kind(raw)}")
+                continue
+            found.append(Condition(op, number))
         elif op == "exists":
             if not isinstance(raw, bool):
                 reader.problem(where, f"must be true or false; got {_kind(raw)}")
                 continue
             found.append(Condition("exists", "1" if raw else ""))
         elif op in CONDITION_KEYS:
-            if isinstance(raw, dict | list) or raw is None:
+            if not _scalar(raw):
                 reader.problem(where, f"must be a single value; got {_kind(raw)}")
                 continue
-            found.append(Condition(op, str(raw)))
+            found.append(Condition(op, reader.literal(raw, where)))
     if not found and len(reader.problems) == before:
         reader.problem(path, "needs at least one condition: " + ", ".join(CONDITION_KEYS))
     return tuple(found)
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    """A finite number, or a string holding one; None otherwise."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return None
+    if isinstance(raw, str) and not _NUMBER.fullmatch(raw.strip()):
+        return None
+    try:
+        number = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def _match(reader: _Reader, value: Any, path: Path_) -> Match:
@@ -263,7 +320,7 @@ def _callback(reader: _Reader, value: Any, path: Path_) -> CallbackSpec | None:
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
             reader.problem((*path, "amount"), f"must be an amount; got {_kind(raw)}")
         else:
-            kwargs["amount"] = str(raw)
+            kwargs["amount"] = reader.literal(raw, (*path, "amount"))
     if "sign" in spec:
         if spec["sign"] not in SIGN_MODES:
             reader.problem(
