@@ -1,0 +1,240 @@
+"""The hosted payment page behind a pay-in's ``paymentUrl``: the sandbox's stand-in payer.
+
+``GET /_sandbox/pay/{merchantNo}/{platFormTradeNo}`` shows the order; its buttons POST
+back to the same path and pay it in full, pay part of it, or fail it. Each fires the
+pay-in callback at once, like a real payer's action would, and drops the callbacks the
+order's scenario had queued but not yet sent (the payer was faster). The page has no
+external assets and escapes every value a merchant sent.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from html import escape
+from urllib.parse import quote
+
+from aiohttp import web
+
+from vexora_sandbox import keys
+from vexora_sandbox.domain.orders import (
+    FAILED,
+    PARTIAL,
+    PROCESSING,
+    SUCCESS,
+    Order,
+    OrderKind,
+    default_message,
+)
+from vexora_sandbox.domain.payments import part_of
+from vexora_sandbox.errors import NotFound
+from vexora_sandbox.scenarios.model import CallbackSpec
+
+PAGE = "/_sandbox/pay/{merchantNo}/{platFormTradeNo}"
+# action -> the status the payer's action gives the order
+ACTIONS = {"full": SUCCESS, "partial": PARTIAL, "fail": FAILED}
+DONE = {
+    "full": "Paid in full.",
+    "partial": "Paid in part.",
+    "fail": "The payment failed.",
+}
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+STYLE = """
+body{font:16px/1.4 system-ui,sans-serif;margin:0;background:#f3f4f6;color:#111}
+main{max-width:28rem;margin:2rem auto;background:#fff;padding:1.5rem;border-radius:.5rem;
+box-shadow:0 1px 3px #0002}
+h1{font-size:1.2rem;margin:0 0 1rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0 0 1rem}
+dt{color:#555}dd{margin:0;overflow-wrap:anywhere}
+.amount{font-size:1.5rem;font-weight:600}
+form{display:grid;gap:.6rem}
+button{font:inherit;padding:.6rem;border:0;border-radius:.3rem;cursor:pointer;color:#fff}
+button:disabled{opacity:.4;cursor:default}
+#pay-full{background:#15803d}#pay-part{background:#b45309}#pay-fail{background:#b91c1c}
+.part{display:flex;gap:.5rem}.part input{flex:1;font:inherit;padding:.5rem}
+.note{padding:.5rem;border-radius:.3rem;background:#e0f2fe}
+.error{padding:.5rem;border-radius:.3rem;background:#fee2e2}
+"""
+
+
+def page_path(order: Order) -> str:
+    merchant, number = (quote(v, safe="") for v in (order.merchant_no, order.platform_trade_no))
+    return f"/_sandbox/pay/{merchant}/{number}"
+
+
+def page_url(request: web.Request, order: Order) -> str:
+    """The page's absolute URL: on ``public_url``, else on the address the call came in on."""
+    base = request.app[keys.CONFIG].public_url or str(request.url.origin())
+    return base.rstrip("/") + page_path(order)
+
+
+def _find(request: web.Request) -> Order | None:
+    try:
+        order = request.app[keys.STORE].order_by_platform(
+            request.match_info["merchantNo"], request.match_info["platFormTradeNo"]
+        )
+    except NotFound:
+        return None
+    return order if order.kind is OrderKind.PAYIN else None
+
+
+def _html(body: str, *, status: int = 200, title: str = "Vexora sandbox checkout") -> web.Response:
+    text = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body><main>{body}</main></body></html>"
+    )
+    return web.Response(
+        text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS
+    )
+
+
+def _not_found(request: web.Request) -> web.Response:
+    number = request.match_info["platFormTradeNo"]
+    return _html(
+        f'<h1>No such payment</h1><p id="error" class="error">There is no pay-in '
+        f"{escape(number)} for merchant {escape(request.match_info['merchantNo'])}.</p>",
+        status=404,
+        title="No such payment",
+    )
+
+
+def _row(label: str, value: str, ident: str) -> str:
+    return f'<dt>{label}</dt><dd id="{ident}">{escape(value)}</dd>'
+
+
+def render(
+    request: web.Request,
+    order: Order,
+    *,
+    note: str = "",
+    error: str = "",
+    status: int = 200,
+    part: str | None = None,
+) -> web.Response:
+    area = request.app[keys.AREAS].get(order.area)
+    currency = area.currency if area is not None else ""
+    final = order.status != PROCESSING
+    rows = [
+        '<dt>Amount</dt><dd class="amount">'
+        f'<span id="amount">{escape(order.amount)}</span> '
+        f'<span id="currency">{escape(currency)}</span></dd>',
+        _row("Status", order.status, "status"),
+        _row("Message", order.message, "message"),
+    ]
+    if order.paid_amount is not None:
+        rows.append(_row("Paid", order.paid_amount, "paid"))
+    rows += [
+        _row("Order", order.trade_no, "trade-no"),
+        _row("Platform order", order.platform_trade_no, "platform-trade-no"),
+        _row("Merchant", order.merchant_no, "merchant-no"),
+    ]
+    if order.remark:
+        rows.append(_row("Remark", order.remark, "remark"))
+    for key, label in (("channelCode", "Channel"), ("wayCode", "Method")):
+        if order.extras.get(key):
+            rows.append(_row(label, order.extras[key], key.lower()))
+    disabled = " disabled" if final else ""
+    body = [
+        "<h1>Vexora sandbox checkout</h1>",
+        f"<dl>{''.join(rows)}</dl>",
+    ]
+    if note:
+        body.append(f'<p id="result" class="note">{escape(note)}</p>')
+    if error:
+        body.append(f'<p id="error" class="error">{escape(error)}</p>')
+    body.append(
+        f'<form method="post" action="{escape(page_path(order))}">'
+        f'<button type="submit" id="pay-full" name="action" value="full"{disabled}>'
+        "Pay in full</button>"
+        '<div class="part"><label for="part-amount" hidden>Amount to pay</label>'
+        f'<input id="part-amount" name="amount" inputmode="decimal" '
+        f'value="{escape(part or part_of(order.amount))}"{disabled}>'
+        f'<button type="submit" id="pay-part" name="action" value="partial"{disabled}>'
+        "Pay part</button></div>"
+        f'<button type="submit" id="pay-fail" name="action" value="fail"{disabled}>'
+        "Fail the payment</button></form>"
+    )
+    back = order.extras.get("returnUrl", "")
+    if final and back.lower().startswith(("http://", "https://")):
+        body.append(f'<p><a id="return" href="{escape(back)}">Back to the merchant</a></p>')
+    return _html("".join(body), status=status)
+
+
+async def show(request: web.Request) -> web.Response:
+    order = _find(request)
+    if order is None:
+        return _not_found(request)
+    done = request.query.get("done", "")
+    return render(request, order, note=DONE.get(done, ""))
+
+
+def _paid_part(text: str, order: Order) -> str | None:
+    """The part the payer pays: a number above 0 and below the order's amount."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or not 0 < value < order.amount_value:
+        return None
+    return text.strip()
+
+
+def payer_acts(app: web.Application, order: Order, status: str, paid: str | None) -> bool:
+    """Apply the payer's action and send its callback now; False if the order is final."""
+    if order.status != PROCESSING:
+        return False
+    dispatcher = app[keys.DISPATCHER]
+    for delivery in dispatcher.log:
+        if delivery.order is order and delivery.payload is None and delivery.origin == "scenario":
+            delivery.cancelled = True  # the payer was faster than the scenario
+    message = default_message(status)
+    change = app[keys.PAYMENTS].change_status(order, status, message, paid_amount=paid)
+    order.awaits_submit = False
+    spec = CallbackSpec(after=0, status=status, message=message, amount=order.paid_amount)
+    dispatcher.send_now(order, spec, origin="payer", applied=change is not None)
+    return True
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    order = _find(request)
+    if order is None:
+        return _not_found(request)
+    form = await request.post()
+    action = str(form.get("action", ""))
+    if action not in ACTIONS:
+        return render(
+            request,
+            order,
+            error=f"Unknown action {action!r}; use one of: {', '.join(ACTIONS)}.",
+            status=400,
+        )
+    paid = None
+    if action == "partial":
+        given = str(form.get("amount", ""))
+        paid = _paid_part(given, order)
+        if paid is None:
+            return render(
+                request,
+                order,
+                error=f"The part to pay must be a number above 0 and below {order.amount}; "
+                f"got {given!r}.",
+                status=400,
+                part=given,
+            )
+    if not payer_acts(request.app, order, ACTIONS[action], paid):
+        return render(
+            request,
+            order,
+            error=f"This payment is already final ({order.status} {order.message}).",
+            status=409,
+        )
+    raise web.HTTPSeeOther(f"{page_path(order)}?done={action}")
