@@ -1,0 +1,38 @@
+"""``POST /_sandbox/settle``: settle collected pay-ins now instead of waiting for T+1."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from vexora_sandbox import keys
+from vexora_sandbox.admin.common import AdminError, read_json
+from vexora_sandbox.api.middleware import json_response
+from vexora_sandbox.errors import NotFound
+
+
+async def settle(request: web.Request) -> web.Response:
+    """Move everything unsettled to available, due or not: of one merchant (body or query
+    ``merchantNo``), or of every merchant. Answers what moved and the balances after."""
+    body = await read_json(request)
+    merchant = body.get("merchantNo") or request.query.get("merchantNo") or None
+    payments = request.app[keys.PAYMENTS]
+    if merchant is not None:
+        try:
+            payments.store.merchant(str(merchant))
+        except NotFound as exc:
+            raise AdminError(404, str(exc)) from None
+    moved = payments.settle(None if merchant is None else str(merchant))
+    return json_response(
+        {
+            "settled": {number: f"{amount:.2f}" for number, amount in moved.items()},
+            "balances": {number: payments.balance(number).as_wire() for number in moved},
+        }
+    )
+
+
+def setup_routes(app: web.Application) -> None:
+    """Register the route, and give the domain its settlement delay in business seconds
+    (``settlement_delay`` x ``time_scale``, like every callback delay)."""
+    config = app[keys.CONFIG]
+    app[keys.PAYMENTS].settlement_delay = config.settlement_delay * config.time_scale
+    app.router.add_post("/_sandbox/settle", settle)
