@@ -46,7 +46,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER vexora:vexora
 EXPOSE 8080
 # Standard library only (no curl in the image); follows VEXORA_SANDBOX_PORT if it is changed.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_sandbox/health' % os.environ.get('VEXORA_SANDBOX_PORT', '8080'), timeout=2)"]
 # Exec form: python is PID 1 and receives SIGTERM itself; the server traps SIGTERM and
 # stops within two seconds (vexora_sandbox/server.py).
