@@ -347,10 +347,10 @@ def _scenario(reader: _Reader, value: Any, index: int) -> Scenario | None:
     name = spec.get("name")
     if name is None:
         reader.problem(path, "a scenario needs a 'name'")
-        name = f"#{index}"
+        name = ""
     elif not isinstance(name, str) or not name:
         reader.problem((*path, "name"), f"must be a non-empty string; got {_kind(name)}")
-        name = f"#{index}"
+        name = ""
     priority = spec.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
         reader.problem((*path, "priority"), f"must be a whole number; got {_kind(priority)}")
@@ -383,11 +383,23 @@ def _scenario(reader: _Reader, value: Any, index: int) -> Scenario | None:
 
 def parse_scenarios(text: str, source: str) -> list[Scenario]:
     """The scenarios of one file's text; ConfigError listing every problem."""
-    doc = load_yaml(text, source)
+    scenarios, problems = _parse(text, source)
+    if problems:
+        raise ConfigError(problems)
+    return scenarios
+
+
+def _parse(text: str, source: str) -> tuple[list[Scenario], list[ConfigProblem]]:
+    """The scenarios read (even from a file with problems, for the duplicate-name check;
+    an invalid name is left empty) and the problems found."""
+    try:
+        doc = load_yaml(text, source)
+    except ConfigError as exc:
+        return [], exc.problems
     reader = _Reader(doc)
     scenarios: list[Scenario] = []
     if doc.data is None:
-        return scenarios
+        return scenarios, []
     if not isinstance(doc.data, list):
         reader.problem((), f"a scenario file must be a list of scenarios; got {_kind(doc.data)}")
     else:
@@ -395,9 +407,7 @@ def parse_scenarios(text: str, source: str) -> list[Scenario]:
             scenario = _scenario(reader, item, index)
             if scenario is not None:
                 scenarios.append(scenario)
-    if reader.problems:
-        raise ConfigError(reader.problems)
-    return scenarios
+    return scenarios, reader.problems
 
 
 def scenario_files(path: Path) -> list[Path]:
@@ -429,12 +439,13 @@ def load_scenarios(path: str | Path) -> ScenarioSet:
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(ConfigProblem(str(file), f"cannot read the file: {exc}"))
             continue
-        try:
-            loaded.extend(parse_scenarios(text, str(file)))
-        except ConfigError as exc:
-            problems.extend(exc.problems)
+        scenarios, found = _parse(text, str(file))
+        loaded.extend(scenarios)
+        problems.extend(found)
     seen: dict[str, Scenario] = {}
     for scenario in loaded:
+        if not scenario.name:
+            continue  # its missing or invalid name is a problem already
         first = seen.setdefault(scenario.name, scenario)
         if first is not scenario:
             problems.append(
@@ -447,6 +458,9 @@ def load_scenarios(path: str | Path) -> ScenarioSet:
                 )
             )
     if problems:
+        # In file and line order, whichever check found them (check, serve and reload agree).
+        order = {str(f): i for i, f in enumerate(files)}
+        problems.sort(key=lambda p: (order.get(p.source, 0), p.line or 0))
         raise ConfigError(problems)
     ordered = sorted(loaded, key=lambda s: -s.priority)  # stable: file order within a priority
     return ScenarioSet(tuple(ordered), tuple(str(f) for f in files))
