@@ -850,3 +850,36 @@ def test_regex_conditions_are_compiled_once() -> None:
     scenario = one("- {name: c, match: {body: {x: {regex: '^a'}}}}")
     ((_, (condition,)),) = scenario.match.body
     assert isinstance(condition.value, re.Pattern)
+
+
+def test_a_duplicate_name_is_found_even_in_a_file_with_other_problems(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.yaml", "- {name: twin, priority: x}\n")
+    b = write(tmp_path, "b.yaml", "- {name: twin}\n")
+    assert problems(tmp_path) == [
+        f"{a}:1: [0].priority: must be a whole number; got a string ('x')",
+        f"{b}:1: name: scenario name 'twin' is used twice (first at {a}:1)",
+    ]
+
+
+def test_scenarios_without_a_name_are_not_reported_as_duplicates(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.yaml", "- {description: x}\n- {name: ''}\n")
+    b = write(tmp_path, "b.yaml", "- {description: y}\n")
+    assert problems(tmp_path) == [
+        f"{a}:1: [0]: a scenario needs a 'name'",
+        f"{a}:2: [1].name: must be a non-empty string; got a string ('')",
+        f"{b}:1: [0]: a scenario needs a 'name'",
+    ]
+
+
+def test_problems_are_listed_in_line_order(tmp_path: Path) -> None:
+    # The loader reads priority before response; the report follows the file.
+    path = write(
+        tmp_path,
+        "s.yaml",
+        """
+        - response: {fault: boom}
+          name: a
+          priority: high
+        """,
+    )
+    assert [p.split(": ")[0] for p in problems(path)] == [f"{path}:1", f"{path}:3"]
