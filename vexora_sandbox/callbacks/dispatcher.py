@@ -17,11 +17,13 @@ import contextlib
 import heapq
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import aiohttp
+import yarl
 
 from vexora_sandbox.callbacks.delivery import Delivery, DeliveryLog
 from vexora_sandbox.config import SandboxConfig
@@ -35,6 +37,18 @@ from vexora_sandbox.scenarios.model import CallbackSpec
 log = logging.getLogger("vexora_sandbox.callbacks")
 
 RECORDED_BODY_CHARS = 2048
+# A URL that is already percent-encoded: printable ASCII, every % followed by two hex digits.
+_ENCODED_URL = re.compile(r"(?:[!#-$&-~]|%[0-9A-Fa-f]{2})+")
+
+
+def target(url: str) -> yarl.URL | str:
+    """The notifyUrl to POST to, exactly as the merchant gave it.
+
+    yarl would otherwise re-encode it (``%2F`` -> ``/``, ``%7E`` -> ``~``), and a merchant
+    may compare or sign its own callback URL as written. A URL that is not encoded yet
+    (spaces, non-ASCII) is left to yarl to encode.
+    """
+    return yarl.URL(url, encoded=True) if _ENCODED_URL.fullmatch(url) else url
 
 
 def callback_body(
@@ -305,7 +319,7 @@ class Dispatcher:
         limit = self.config.callback_max_response
         try:
             async with self._session.post(
-                delivery.url,
+                target(delivery.url),
                 data=delivery.payload,
                 headers={"Content-Type": "application/json"},
                 timeout=aiohttp.ClientTimeout(total=self.config.callback_timeout),
