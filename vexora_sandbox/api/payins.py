@@ -22,7 +22,7 @@ from vexora_sandbox.api.outcome import (
 )
 from vexora_sandbox.api.payouts import find_order, query_data
 from vexora_sandbox.domain.orders import PROCESSING, Order, OrderKind
-from vexora_sandbox.errors import GatewayError, NotFound
+from vexora_sandbox.errors import REQUEST_FAILED, GatewayError, NotFound
 from vexora_sandbox.scenarios.model import Scenario
 
 # Bangladesh calls it payinSubmit with trxId, Myanmar payInSubmit with utr
@@ -47,11 +47,20 @@ def waits_for_submit(call: GatewayCall) -> bool:
     return not call.text("wayCode").endswith(P2C_SUFFIX)
 
 
+async def refuse(request: web.Request, scenario: Scenario) -> web.StreamResponse:
+    """A scenario answering ``8000``: nothing is created or changed; after the scenario's
+    delay comes its fault if it names one, else the ``8000`` envelope."""
+    await before_answer(request, scenario)
+    if scenario.response.fault is None:
+        refuse_if_told(scenario)
+    return await answer(request, scenario, lambda: None)
+
+
 async def _create(request: web.Request, endpoint: str) -> web.StreamResponse:
     call = await read_call(request, endpoint)
     scenario = choose_scenario(request, call)
-    await before_answer(request, scenario)
-    refuse_if_told(scenario)
+    if scenario.response.code == REQUEST_FAILED:
+        return await refuse(request, scenario)
     waits = waits_for_submit(call)
     # A P2P deposit's callbacks come from its submit's scenario, once the payer submits.
     queued = dataclasses.replace(scenario, callbacks=()) if waits else scenario
@@ -82,6 +91,8 @@ async def _create(request: web.Request, endpoint: str) -> web.StreamResponse:
         serial = "SN" + request.app[keys.IDS].token(18).upper()
         order.extras["serialNumber"] = serial
         data.update(paymentInfo=url, serialNumber=serial)
+    # The order exists before a slow answer: a merchant whose client gave up can query it.
+    await before_answer(request, scenario)
     return await answer(request, scenario, lambda: data)
 
 
@@ -122,8 +133,8 @@ async def _submit(request: web.Request, endpoint: str) -> web.StreamResponse:
     call = await read_call(request, endpoint)
     order = _order_by_platform(request, call)
     scenario = _submit_scenario(request, call, order)
-    await before_answer(request, scenario)
-    refuse_if_told(scenario)
+    if scenario.response.code == REQUEST_FAILED:
+        return await refuse(request, scenario)
     taken = order.status == PROCESSING
     if taken:
         for name in SUBMIT_REFERENCES:
@@ -132,6 +143,7 @@ async def _submit(request: web.Request, endpoint: str) -> web.StreamResponse:
         if order.awaits_submit:
             order.awaits_submit = False
             schedule_from_now(request, order, scenario)
+    await before_answer(request, scenario)
     return await answer(request, scenario, lambda: taken)
 
 
@@ -155,7 +167,8 @@ async def pay_in_submit(request: web.Request) -> web.StreamResponse:
 async def query_payin(request: web.Request) -> web.StreamResponse:
     call = await read_call(request, "queryPayInResult")
     scenario = choose_scenario(request, call)
+    if scenario.response.code == REQUEST_FAILED:
+        return await refuse(request, scenario)
     await before_answer(request, scenario)
-    refuse_if_told(scenario)
     order = find_order(request, call.merchant.merchant_no, call.text("tradeNo"), OrderKind.PAYIN)
     return await answer(request, scenario, lambda: {**query_data(order), "remark": order.remark})
