@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.protocol import signing
 
 T = TypeVar("T")
@@ -55,7 +56,19 @@ class _LoopThread:
 
 
 class SandboxError(AssertionError):
-    """An admin or gateway call answered with an error."""
+    """An admin or gateway call answered with an error: its HTTP ``status`` and ``body``."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+    @property
+    def reason(self) -> str:
+        """The admin API's ``error`` message when there is one, else the whole message."""
+        if isinstance(self.body, dict) and isinstance(self.body.get("error"), str):
+            return str(self.body["error"])
+        return str(self)
 
 
 def _http(
@@ -105,7 +118,9 @@ class AdminClient:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         status, body = _http(method, url, payload, headers, timeout)
         if status not in expect:
-            raise SandboxError(f"{method} {url} answered {status}: {body}")
+            raise SandboxError(
+                f"{method} {url} answered {status}: {body}", status=status, body=body
+            )
         return body
 
     def health(self) -> dict[str, Any]:
@@ -194,7 +209,13 @@ def _query_value(value: Any) -> str:
 
 
 class SandboxClient:
-    """Signed gateway calls and the admin API of a sandbox at ``url``."""
+    """Signed gateway calls and the admin API of a sandbox running at ``url``.
+
+    ``SandboxClient("http://127.0.0.1:8080")`` talks to a sandbox started elsewhere (a
+    ``vexora-sandbox serve``, a container); :class:`SandboxServer` is the same client with
+    the sandbox running in-process. ``merchant_no`` and ``secret`` are the merchant the
+    calls are made and signed as; ``admin_token`` is sent to the ``/_sandbox/`` routes.
+    """
 
     def __init__(
         self,
@@ -260,19 +281,46 @@ class SandboxClient:
         return self.call("queryPayOutResult", {"tradeNo": trade_no}, area=area)
 
     def reset(self) -> None:
+        """Forget every order, journal entry and pending callback (``POST /_sandbox/reset``)."""
         self.admin.reset()
+
+    def wait_ready(self, timeout: float = 10) -> dict[str, Any]:
+        """The health answer, once the sandbox answers it; SandboxError after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.admin.health()
+            except (OSError, SandboxError) as exc:
+                if time.monotonic() >= deadline:
+                    raise SandboxError(
+                        f"no Vexora sandbox answers at {self.url} (GET /_sandbox/health: {exc})"
+                    ) from None
+            time.sleep(0.05)
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Exceptions raised inside the sandbox; only known for an in-process SandboxServer."""
+        return []
+
+    def raise_errors(self) -> None:
+        """Re-raise the first exception the sandbox hit while serving (SandboxServer only)."""
+
+    def stop(self) -> None:
+        """Nothing to stop for a sandbox running in another process."""
 
 
 class SandboxServer(SandboxClient):
-    """The sandbox in-process, on a background thread and a free port.
+    """The sandbox in-process, on a background thread and a free port of 127.0.0.1.
 
-    ``config`` is a SandboxConfig (its host and port are ignored: 127.0.0.1 and a free
-    port); keyword arguments override its fields, e.g. ``SandboxServer(clock="manual")``.
+    ``config`` is a SandboxConfig (its host and port are ignored); keyword arguments
+    override its fields, e.g. ``SandboxServer(clock="manual")``. Use it as a context
+    manager (``with`` or ``async with``) or call ``start()`` and ``stop()``. Calls are made
+    and signed as the first configured merchant (``merchant_no``, ``secret``).
+    An exception raised inside the server while serving is answered as a ``5000`` and kept
+    in ``errors``; ``raise_errors()`` re-raises it in the caller.
     """
 
-    def __init__(self, config: Any = None, **overrides: Any) -> None:
-        from vexora_sandbox.config import SandboxConfig
-
+    def __init__(self, config: SandboxConfig | None = None, **overrides: Any) -> None:
         config = (config or SandboxConfig()).replace(**overrides)
         merchant = config.merchants[0]
         super().__init__(
@@ -321,11 +369,16 @@ class SandboxServer(SandboxClient):
         return [] if self.app is None else self.app[keys.ERRORS]
 
     def raise_errors(self) -> None:
-        """Re-raise the first exception the server hit while serving, then forget them."""
+        """Re-raise the first exception the server hit while serving, then forget them all."""
         errors = self.errors
         if errors:
-            first = errors[0]
+            first, others = errors[0], errors[1:]
             errors.clear()
+            if others:
+                first.add_note(
+                    f"the sandbox raised {len(others)} more exception(s) after it: "
+                    + "; ".join(f"{type(e).__name__}: {e}" for e in others)
+                )
             raise first
 
     def __enter__(self) -> SandboxServer:
@@ -353,6 +406,9 @@ class Reply:
 
 @dataclass
 class ReceivedCallback:
+    """One callback as the receiver got it: ``body`` parsed, ``raw`` bytes, ``headers``,
+    ``sign_valid`` (None when the receiver has no secret) and the Reply it was answered."""
+
     body: dict[str, Any]
     raw: bytes
     headers: dict[str, str]
