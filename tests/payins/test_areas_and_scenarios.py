@@ -20,8 +20,6 @@ from tests.payins.conftest import (
 from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.domain.store import Merchant
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Advance = Callable[[float], Awaitable[int]]
 INDONESIAN = [SandboxConfig(merchants=(Merchant(MERCHANT_NO, SECRET, "indonesia"),))]

@@ -15,10 +15,6 @@ from tests.payins.conftest import NOW_MS, failed, payin_body
 from vexora_sandbox import SandboxConfig, keys, sign
 from vexora_sandbox.testing import CallbackReceiver
 
-# aiohttp's once-per-process warning about plain-string request keys (pinned in
-# tests/api/test_disbursements.py) must not turn the first call of a run into a 500.
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Advance = Callable[[float], Awaitable[int]]
 Client = TestClient[web.Request, web.Application]

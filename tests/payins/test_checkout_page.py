@@ -16,8 +16,6 @@ from tests.payins.conftest import TIMESTAMP, funds, payin_body
 from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.testing import CallbackReceiver
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Advance = Callable[[float], Awaitable[int]]
 Balance = Callable[..., Awaitable[dict[str, str]]]

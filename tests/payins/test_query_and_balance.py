@@ -13,8 +13,6 @@ from tests.payins.conftest import NOW_MS, TIMESTAMP, failed, funds, payin_body
 from vexora_sandbox import SandboxConfig
 from vexora_sandbox.domain.store import Merchant
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Advance = Callable[[float], Awaitable[int]]
 Balance = Callable[..., Awaitable[dict[str, str]]]

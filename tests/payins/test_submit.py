@@ -15,8 +15,6 @@ from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.testing import CallbackReceiver
 
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
-
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Advance = Callable[[float], Awaitable[int]]
 
