@@ -1,0 +1,184 @@
+"""pytest fixtures for testing a merchant integration against the Vexora sandbox.
+
+Registered through the ``pytest11`` entry point: installing the package is enough. The
+fixtures (docs/pytest.md):
+
+- ``vexora_sandbox_config`` (session): the SandboxConfig of the in-process sandbox;
+  override it in a conftest.py to load your scenarios or merchants.
+- ``vexora_sandbox`` (function): a SandboxServer started on first use and shared by the
+  session, reset before each test; or, with ``VEXORA_SANDBOX_URL`` set, a SandboxClient of
+  that running sandbox, reset through its admin API.
+- ``vexora_callback_receiver`` (function): a CallbackReceiver shared by the session,
+  cleared before each test, verifying signs with the sandbox merchant's secret.
+
+An exception raised inside the in-process sandbox while a test runs fails that test with
+the exception's own traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import dataclass
+
+import pytest
+
+from vexora_sandbox.config import SandboxConfig
+from vexora_sandbox.testing import (
+    CallbackReceiver,
+    Reply,
+    SandboxClient,
+    SandboxError,
+    SandboxServer,
+)
+
+ENV_URL = "VEXORA_SANDBOX_URL"
+ENV_ADMIN_TOKEN = "VEXORA_SANDBOX_ADMIN_TOKEN"
+ENV_MERCHANT_NO = "VEXORA_SANDBOX_MERCHANT_NO"
+ENV_SECRET = "VEXORA_SANDBOX_SECRET"
+# The in-process sandbox runs callback delays and retries 100 times faster: the default
+# SUCCESS callback comes 20 ms after the payout instead of 2 s.
+DEFAULT_TIME_SCALE = 0.01
+_SESSION_FIXTURE = "_vexora_sandbox_session"
+
+
+@dataclass(frozen=True)
+class SandboxTarget:
+    """Which sandbox the fixtures use: ``url`` None means one started in-process."""
+
+    url: str | None
+    merchant_no: str
+    secret: str
+    admin_token: str | None
+
+
+def sandbox_target(config: SandboxConfig, environ: Mapping[str, str]) -> SandboxTarget:
+    """The sandbox to use: ``VEXORA_SANDBOX_URL`` if set, else ``config`` in-process.
+
+    For an external sandbox the merchant and the admin token come from
+    ``VEXORA_SANDBOX_MERCHANT_NO``, ``VEXORA_SANDBOX_SECRET`` and
+    ``VEXORA_SANDBOX_ADMIN_TOKEN``, each falling back on ``config``.
+    """
+    merchant = config.merchants[0]
+    url = environ.get(ENV_URL, "").strip() or None
+    if url is None:
+        return SandboxTarget(None, merchant.merchant_no, merchant.secret, config.admin_token)
+    return SandboxTarget(
+        url,
+        environ.get(ENV_MERCHANT_NO) or merchant.merchant_no,
+        environ.get(ENV_SECRET) or merchant.secret,
+        environ.get(ENV_ADMIN_TOKEN) or config.admin_token,
+    )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "vexora_sandbox_wait",
+        "seconds to wait for the sandbox named by VEXORA_SANDBOX_URL to answer (default 10)",
+        default="10",
+    )
+
+
+@pytest.fixture(scope="session")
+def vexora_sandbox_config() -> SandboxConfig:
+    """The in-process sandbox's configuration; override it to change scenarios or merchants.
+
+    The default is ``SandboxConfig(time_scale=0.01)``: the built-in merchant
+    ``0000000001`` / ``sandbox-secret``, the shipped scenarios, callbacks 100 times faster.
+    """
+    return SandboxConfig(time_scale=DEFAULT_TIME_SCALE)
+
+
+@pytest.fixture(scope="session")
+def _vexora_sandbox_target(vexora_sandbox_config: SandboxConfig) -> SandboxTarget:
+    return sandbox_target(vexora_sandbox_config, os.environ)
+
+
+@pytest.fixture(scope="session")
+def _vexora_sandbox_session(
+    request: pytest.FixtureRequest,
+    vexora_sandbox_config: SandboxConfig,
+    _vexora_sandbox_target: SandboxTarget,
+) -> Iterator[SandboxClient]:
+    """One sandbox for the session, started by the first test that asks for it."""
+    target = _vexora_sandbox_target
+    if target.url is not None:
+        client = SandboxClient(
+            target.url,
+            merchant_no=target.merchant_no,
+            secret=target.secret,
+            admin_token=target.admin_token,
+        )
+        try:
+            client.wait_ready(float(request.config.getini("vexora_sandbox_wait")))
+        except SandboxError as exc:
+            pytest.fail(f"{exc}; {ENV_URL} names a sandbox that is not running", pytrace=False)
+        yield client
+        return
+    with SandboxServer(vexora_sandbox_config) as server:
+        yield server
+
+
+@pytest.fixture
+def vexora_sandbox(_vexora_sandbox_session: SandboxClient) -> SandboxClient:
+    """The session's sandbox, reset (no orders, journals or pending callbacks) for this test.
+
+    A SandboxServer in-process, or a SandboxClient when ``VEXORA_SANDBOX_URL`` is set: both
+    have ``url``, ``merchant_no``, ``secret``, ``admin``, ``payout(...)``,
+    ``query_payout(...)``, ``call(...)`` and ``reset()``.
+    """
+    try:
+        _vexora_sandbox_session.reset()
+    except SandboxError as exc:
+        pytest.fail(f"could not reset the Vexora sandbox: {exc}", pytrace=False)
+    return _vexora_sandbox_session
+
+
+@pytest.fixture(scope="session")
+def _vexora_callback_receiver_session(
+    _vexora_sandbox_target: SandboxTarget,
+) -> Iterator[CallbackReceiver]:
+    with CallbackReceiver(secret=_vexora_sandbox_target.secret) as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def vexora_callback_receiver(
+    _vexora_callback_receiver_session: CallbackReceiver, _vexora_sandbox_target: SandboxTarget
+) -> CallbackReceiver:
+    """A merchant callback endpoint at ``.url``: records, verifies signs, answers ``OK``.
+
+    Shared by the session and cleared before each test (no callbacks, default replies).
+    """
+    receiver = _vexora_callback_receiver_session
+    receiver.clear()
+    receiver.secret = _vexora_sandbox_target.secret
+    receiver.reply(Reply())
+    return receiver
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Fail a test whose calls raised inside the in-process sandbox, with that traceback."""
+    try:
+        result = yield
+    except BaseException:
+        # Raised here, the sandbox's exception is chained after the test's own failure
+        # (usually the 5000 answer it caused).
+        _raise_sandbox_errors(item)
+        raise
+    _raise_sandbox_errors(item)
+    return result
+
+
+def _raise_sandbox_errors(item: pytest.Item) -> None:
+    funcargs = getattr(item, "funcargs", None) or {}
+    sandbox = funcargs.get(_SESSION_FIXTURE)
+    if not isinstance(sandbox, SandboxServer) or not sandbox.errors:
+        return
+    sandbox.errors[0].add_note(
+        "raised inside the in-process Vexora sandbox (the vexora_sandbox fixture) while "
+        "serving this test; the call that hit it was answered with code 5000 (an admin call: "
+        "HTTP 500)"
+    )
+    sandbox.raise_errors()
