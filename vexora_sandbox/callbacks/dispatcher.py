@@ -265,6 +265,18 @@ class Dispatcher:
         await self._slots.acquire()
         await self._fire(delivery)
 
+    async def _drain(self, batch: list[Delivery]) -> None:
+        """Attempt ``batch`` in order with at most ``callback_concurrency`` tasks: never one
+        task per callback, however many fall due at once."""
+        queue = iter(batch)
+
+        async def worker() -> None:
+            for delivery in queue:
+                await self._fire_when_free(delivery)
+
+        workers = min(len(batch), self.config.callback_concurrency)
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
     async def advance(self, seconds: float) -> int:
         """Manual clock: make everything due within ``seconds`` happen, in order; the count."""
         if not self.clock.manual:
@@ -277,7 +289,7 @@ class Dispatcher:
             batch: list[Delivery] = []
             while self._heap and self._heap[0][0] <= self.clock.now():
                 batch.append(heapq.heappop(self._heap)[2])
-            await asyncio.gather(*(self._fire_when_free(d) for d in batch))
+            await self._drain(batch)
             handled += len(batch)
         set_time(target)
         return handled
