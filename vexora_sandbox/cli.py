@@ -26,6 +26,15 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; the epilog's examples kept one per line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def _serve_parser(sub: Any) -> None:
     p = sub.add_parser(
         "serve",
@@ -36,7 +45,7 @@ def _serve_parser(sub: Any) -> None:
             "the config file."
         ),
         epilog="example: vexora-sandbox serve --port 0 --seed 42",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--host", help="address to listen on (VEXORA_SANDBOX_HOST; default 127.0.0.1)")
     p.add_argument("--port", help="port, 0 for a free one (VEXORA_SANDBOX_PORT; default 8080)")
@@ -148,6 +157,7 @@ def _check_parser(sub: Any) -> None:
         description="Load scenario files strictly and report every problem with its file, "
         "line and key path. Exit code 0 when valid, 2 otherwise.",
         epilog="example: vexora-sandbox check scenarios/",
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "path", nargs="?", help="a scenario file or directory (default: the shipped set)"
@@ -229,7 +239,7 @@ def _sign_parser(sub: Any) -> None:
         '         echo \'{"timestamp":"1724151084278"}\' | '
         "vexora-sandbox sign --secret test_secret_123 -\n"
         "         vexora-sandbox sign --secret sandbox-secret --body body.json > signed.json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("file", nargs="?", metavar="FILE|-", help="the JSON body (default: stdin)")
     p.add_argument("--secret", required=True, help="the merchant's secret")
@@ -260,6 +270,7 @@ def _verify_parser(sub: Any) -> None:
         "secret. Exit code 0 when it is valid, 1 when it is not (printing the expected and "
         "the given sign and the canonical string), 2 when the input is unreadable.",
         epilog="example: vexora-sandbox verify --secret sandbox-secret callback.json",
+        formatter_class=HelpFormatter,
     )
     p.add_argument("file", nargs="?", metavar="FILE|-", help="the JSON body (default: stdin)")
     p.add_argument("--secret", required=True, help="the merchant's secret")
@@ -295,7 +306,7 @@ def _send_callback_parser(sub: Any) -> None:
         "acknowledged, 1 otherwise.",
         epilog="example: vexora-sandbox send-callback --url http://127.0.0.1:9000/notify "
         "--secret sandbox-secret --trade-no T20261124000001 --status 0000 --amount 250",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--url", required=True, help="the merchant's callback URL (notifyUrl)")
     p.add_argument("--secret", required=True, help="the merchant's secret")
@@ -393,7 +404,7 @@ def _example_parser(sub: Any) -> None:
         epilog="example: vexora-sandbox example --area indonesia --seed 7 | curl -s "
         "http://127.0.0.1:8080/indonesia/v1/vexora/disbursements -H 'merchantNo: 0000000001' "
         "-H 'Content-Type: application/json' -d @-",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--area", default="default", help="the area (default: default)")
     p.add_argument(
@@ -432,7 +443,10 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 
 def _faker(locale: str, seed: int | None) -> Any:
-    from faker import Faker  # only here: serving never imports Faker
+    try:
+        from faker import Faker  # only here: serving never imports Faker
+    except ImportError:
+        raise _UsageError("example needs Faker: pip install 'vexora-sandbox[examples]'") from None
 
     try:
         fake = Faker(locale)
@@ -569,7 +583,7 @@ def _admin_parsers(sub: Any) -> None:
         "with a tradeNo, that order's status history and every callback attempt.",
         epilog="example: vexora-sandbox status\n"
         "         vexora-sandbox status T20261124000001 --url http://127.0.0.1:8080",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("trade_no", nargs="?", metavar="TRADE_NO", help="one order's tradeNo")
     p.add_argument("--merchant-no", help="only this merchant's orders")
@@ -583,6 +597,7 @@ def _admin_parsers(sub: Any) -> None:
         "same bytes, as a new delivery (POST /_sandbox/callbacks/ID/replay). The ids are in "
         "`vexora-sandbox status TRADE_NO`.",
         epilog="example: vexora-sandbox replay 3",
+        formatter_class=HelpFormatter,
     )
     p.add_argument("callback_id", metavar="ID", help="the callback's id")
     _admin_options(p)
@@ -596,6 +611,7 @@ def _admin_parsers(sub: Any) -> None:
         "reversal. A status the transitions table refuses (out of a final one) leaves the "
         "order as it is, but its callback is still sent.",
         epilog="example: vexora-sandbox force T20261124000001 00029 --message REJECTED_TRANSACTION",
+        formatter_class=HelpFormatter,
     )
     p.add_argument("trade_no", metavar="TRADE_NO", help="the order's tradeNo")
     p.add_argument("status", metavar="STATUS", help="the new status, e.g. 0000 or 00029")
@@ -753,7 +769,7 @@ def build_parser() -> argparse.ArgumentParser:
         "         vexora-sandbox example --area indonesia\n"
         "         vexora-sandbox status T20261124000001\n"
         "Each command's --help says more.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -437,6 +437,17 @@ def test_an_unknown_area_or_endpoint_is_exit_2(
     assert err.startswith(f"vexora-sandbox example: {error}")
 
 
+def test_example_without_faker_says_how_to_get_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "faker", None)  # import faker raises ImportError
+    code, out, err = run(capsys, "example")
+    assert (code, out) == (2, "")
+    assert err == (
+        "vexora-sandbox example: example needs Faker: pip install 'vexora-sandbox[examples]'\n"
+    )
+
+
 def test_serving_never_imports_faker() -> None:
     code = (
         "import sys, vexora_sandbox.cli, vexora_sandbox.app; "
