@@ -386,7 +386,9 @@ def cmd_send_callback(args: argparse.Namespace) -> int:
 
 # --- example ---------------------------------------------------------------------------
 
-DEFAULT_NOTIFY_URL = "https://merchant.example.com/vexora/notify"
+# Local, so that a sandbox's callbacks never leave the machine; https where an area demands
+# it (japan).
+DEFAULT_NOTIFY_URL = "http://127.0.0.1:9000/notify"
 _GIVEN_NAMES = {"firstname", "firstName", "first_name"}
 _FAMILY_NAMES = {"lastname", "lastName", "last_name"}
 _FULL_NAMES = {"name", "customerName", "accountName", "payerName", "realName", "userName"}
@@ -522,7 +524,8 @@ def _fake_value(rule: FieldRule, fake: Any, rng: random.Random, notify_url: str)
     if rule.type == "email":
         return str(fake.email(safe=True))
     if rule.type == "url":
-        return notify_url if name == "notifyUrl" else f"https://merchant.example.com/{name}"
+        url = notify_url if name == "notifyUrl" else f"http://127.0.0.1:9000/{name}"
+        return "https" + url[4:] if rule.https_only and url.startswith("http:") else url
     if rule.example is not None:
         return rule.example
     if rule.values:

@@ -410,13 +410,14 @@ def test_field_examples_and_fakes_in_the_areas_locale(capsys: pytest.CaptureFixt
     assert not body["firstname"].isascii() and not body["lastname"].isascii()
     assert body["email"].endswith(("@example.com", "@example.org", "@example.net"))
     assert body["timestamp"] == "1764000000000"
-    assert body["notifyUrl"] == "https://merchant.example.com/vexora/notify"  # japan: https only
+    assert body["notifyUrl"] == "https://127.0.0.1:9000/notify"  # japan: https only
     assert int(body["amount"]) >= 100
 
 
 def test_the_notify_url_can_be_given(capsys: pytest.CaptureFixture[str]) -> None:
-    body = example(capsys, "--notify-url", "http://127.0.0.1:9000/notify")
-    assert body["notifyUrl"] == "http://127.0.0.1:9000/notify"
+    assert example(capsys)["notifyUrl"] == "http://127.0.0.1:9000/notify"
+    body = example(capsys, "--notify-url", "http://127.0.0.1:8000/hooks/vexora?shop=1")
+    assert body["notifyUrl"] == "http://127.0.0.1:8000/hooks/vexora?shop=1"
 
 
 @pytest.mark.parametrize(
