@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp import web
 
 from tests.admin.conftest import Admin, Client, Payout
 from tests.conftest import MERCHANT_NO, SECRET, START
-from vexora_sandbox import CallbackReceiver, SandboxConfig, create_app, keys, verify
+from vexora_sandbox import CallbackReceiver, Reply, SandboxConfig, create_app, keys, verify
 from vexora_sandbox.domain.clock import ManualClock, SystemClock
 from vexora_sandbox.domain.store import Merchant
 
@@ -34,6 +36,24 @@ async def test_reset_forgets_orders_journals_and_pending_callbacks(
     again = await payout("T1")
     assert again["code"] == "0000"
     assert again["data"]["platFormTradeNo"].startswith("VXP0000000001")
+
+
+async def test_reset_stops_a_callback_whose_attempt_was_in_flight(
+    admin: Admin, payout: Payout, receiver: CallbackReceiver
+) -> None:
+    # The merchant answers FAIL, slowly: the attempt is still on the wire during the
+    # reset, and must not come back as a retry in the next test.
+    receiver.reply(Reply(200, "FAIL", delay=0.3))
+    await payout("T1")
+    advancing = asyncio.create_task(admin("POST", "clock/advance", {"seconds": 2}))
+    await receiver.await_for("T1", timeout=5)
+    assert not advancing.done()
+    assert (await admin("POST", "reset"))[0] == 200
+    assert (await asyncio.wait_for(advancing, 5))[0] == 200
+    receiver.clear()
+    await admin("POST", "clock/advance", {"seconds": 3600})
+    assert receiver.received == []
+    assert (await admin("GET", "callbacks"))[1]["callbacks"] == []
 
 
 class TestResetOneMerchant:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.admin.common import AdminError, merchant_filter, one_order, read_json
 from vexora_sandbox.admin.inspect import find_delivery, order_json
 from vexora_sandbox.api.middleware import json_response
+from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.orders import default_message
 from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, CallbackSpec
+
+# How long a reset waits for callback attempts already on the wire (real time: they are
+# HTTP requests), so that none reaches a merchant after the reset has answered.
+RESET_DRAIN_SECONDS = 1.0
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -19,9 +26,16 @@ async def reset(request: web.Request) -> web.Response:
     body = await read_json(request)
     merchant = merchant_filter(request, body)
     app = request.app
-    cancelled = app[keys.DISPATCHER].cancel(merchant)
+    dispatcher = app[keys.DISPATCHER]
+    # An attempt in flight is not in the heap: marked cancelled, the retry it schedules if
+    # unacknowledged is dropped instead of reaching the merchant after the reset.
+    for delivery in dispatcher.log:
+        if merchant is None or delivery.order.merchant_no == merchant:
+            delivery.cancelled = True
+    cancelled = dispatcher.cancel(merchant)
     app[keys.STORE].reset(merchant)
-    app[keys.DISPATCHER].log.clear(merchant)
+    dispatcher.log.clear(merchant)
+    await _drain(dispatcher)
     if merchant is None:
         app[keys.REQUESTS].clear()
         app[keys.IDS].reset()
@@ -29,6 +43,13 @@ async def reset(request: web.Request) -> web.Response:
     else:
         app[keys.REQUESTS].clear(lambda e: e.get("merchantNo") == merchant)
     return json_response({"reset": merchant or "all", "cancelledCallbacks": cancelled})
+
+
+async def _drain(dispatcher: Dispatcher) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RESET_DRAIN_SECONDS
+    while dispatcher.in_flight_count and loop.time() < deadline:
+        await asyncio.sleep(0.005)
 
 
 async def force_status(request: web.Request) -> web.Response:
