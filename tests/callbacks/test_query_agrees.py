@@ -17,6 +17,7 @@ from vexora_sandbox import keys
 
 AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 BALANCE = Decimal(100_000_000)
+ZERO = Decimal(0)
 
 
 class QueryingMerchant:
@@ -65,9 +66,9 @@ async def query_status(client: Client, trade_no: str) -> str:
 @pytest.mark.parametrize(
     ("account", "after", "status", "message", "ledger"),
     [
-        ("880123456789012345", 2, "0000", "SUCCESS", (BALANCE - 250, 0)),
-        ("8801234990029", 3, "00029", "REJECTED_TRANSACTION", (BALANCE, 0)),
-        ("8801234996019", 3, "60019", "INSUFFICIENT_FUNDS", (BALANCE, 0)),
+        ("880123456789012345", 2, "0000", "SUCCESS", (BALANCE - 250, ZERO)),
+        ("8801234990029", 3, "00029", "REJECTED_TRANSACTION", (BALANCE, ZERO)),
+        ("8801234996019", 3, "60019", "INSUFFICIENT_FUNDS", (BALANCE, ZERO)),
     ],
     ids=["success", "rejected", "insufficient-funds"],
 )
@@ -79,14 +80,14 @@ async def test_a_query_on_receipt_shows_the_callbacks_status(
     after: float,
     status: str,
     message: str,
-    ledger: tuple[Decimal, int],
+    ledger: tuple[Decimal, Decimal],
 ) -> None:
     querying, url = merchant
     trade_no = await pay(accountNo=account, notifyUrl=url)
     store = client.app[keys.STORE]
     assert (store.ledger(MERCHANT_NO).available, store.ledger(MERCHANT_NO).freeze) == (
         BALANCE - 250,
-        250,
+        Decimal(250),
     )
 
     # Not before it falls due.

@@ -87,7 +87,9 @@ async def call(
 
 
 def journaled(client: Client) -> str:
-    return str(list(client.app[keys.REQUESTS])[-1]["scenario"])
+    journal = client.app[keys.REQUESTS]
+    entries = list(journal)
+    return str(entries[-1]["scenario"])
 
 
 async def test_account_is_the_default_areas_account_no(client: Client) -> None:

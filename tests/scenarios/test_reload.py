@@ -217,7 +217,7 @@ async def test_watch_picks_up_a_change(
     replace(scenario_file, NEW)
 
     async def reloaded() -> bool:
-        return (await listed(client))["generation"] == 2
+        return bool((await listed(client))["generation"] == 2)
 
     await wait_until(reloaded)
     assert await answer_msg(gateway, "880000000111", "T2") == "new answer"
@@ -248,7 +248,7 @@ async def test_watch_keeps_the_previous_set_on_an_invalid_change(
     replace(scenario_file, NEW)
 
     async def reloaded() -> bool:
-        return (await listed(client))["generation"] == 2
+        return bool((await listed(client))["generation"] == 2)
 
     await wait_until(reloaded)
     assert (await listed(client))["lastError"] is None

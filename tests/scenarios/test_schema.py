@@ -168,7 +168,9 @@ def test_the_docs_modeline_points_at_the_schema() -> None:
 
 
 def yaml_blocks(markdown: str) -> list[str]:
-    blocks, inside, lines = [], False, []
+    blocks: list[str] = []
+    lines: list[str] = []
+    inside = False
     for line in markdown.splitlines():
         if line.strip() == "```yaml":
             inside, lines = True, []
