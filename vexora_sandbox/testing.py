@@ -111,6 +111,7 @@ class AdminClient:
         timeout: float = 30,
         expect: tuple[int, ...] = (200,),
     ) -> Any:
+        """Call ``/_sandbox/<path>``: its JSON answer; SandboxError for a status not expected."""
         params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
         url = f"{self.base_url}/_sandbox/{path}"
         if params:
@@ -124,25 +125,30 @@ class AdminClient:
         return body
 
     def health(self) -> dict[str, Any]:
+        """``GET /_sandbox/health``."""
         result: dict[str, Any] = self.request("GET", "health")
         return result
 
     def transactions(self, **filters: Any) -> list[dict[str, Any]]:
+        """``GET /_sandbox/transactions``: orders; filters merchantNo, tradeNo, status, endpoint."""
         result: list[dict[str, Any]] = self.request("GET", "transactions", query=filters)[
             "transactions"
         ]
         return result
 
     def transaction(self, trade_no: str, merchant_no: str | None = None) -> dict[str, Any]:
+        """``GET /_sandbox/transactions/{tradeNo}``: one order with its status history."""
         query = {"merchantNo": merchant_no}
         result: dict[str, Any] = self.request("GET", f"transactions/{trade_no}", query=query)
         return result
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """``GET /_sandbox/requests``: the journal; filters merchantNo, endpoint, tradeNo."""
         result: list[dict[str, Any]] = self.request("GET", "requests", query=filters)["requests"]
         return result
 
     def callbacks(self, **filters: Any) -> list[dict[str, Any]]:
+        """``GET /_sandbox/callbacks``; filters tradeNo, merchantNo, status, acknowledged."""
         result: list[dict[str, Any]] = self.request("GET", "callbacks", query=filters)["callbacks"]
         return result
 
@@ -173,12 +179,14 @@ class AdminClient:
         return first
 
     def reset(self, merchant_no: str | None = None) -> dict[str, Any]:
+        """``POST /_sandbox/reset``: of every merchant, or of ``merchant_no``."""
         result: dict[str, Any] = self.request("POST", "reset", {"merchantNo": merchant_no})
         return result
 
     def force_status(
         self, trade_no: str, status: str, message: str | None = None, **extra: Any
     ) -> dict[str, Any]:
+        """``POST /_sandbox/transactions/{tradeNo}/status``: apply a status, send its callback."""
         payload = {"status": status, "message": message, **extra}
         result: dict[str, Any] = self.request(
             "POST", f"transactions/{trade_no}/status", {k: v for k, v in payload.items() if v}
@@ -186,18 +194,22 @@ class AdminClient:
         return result
 
     def replay(self, callback_id: int) -> dict[str, Any]:
+        """``POST /_sandbox/callbacks/{id}/replay``: send a sent callback again, byte for byte."""
         result: dict[str, Any] = self.request("POST", f"callbacks/{callback_id}/replay")
         return result
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """``POST /_sandbox/clock/advance`` (a sandbox with the manual clock)."""
         result: dict[str, Any] = self.request("POST", "clock/advance", {"seconds": seconds})
         return result
 
     def scenarios(self) -> dict[str, Any]:
+        """``GET /_sandbox/scenarios``: the scenarios in force."""
         result: dict[str, Any] = self.request("GET", "scenarios")
         return result
 
     def reload_scenarios(self) -> dict[str, Any]:
+        """``POST /_sandbox/scenarios/reload``; a 422 answer (invalid files) is returned too."""
         result: dict[str, Any] = self.request("POST", "scenarios/reload", expect=(200, 422))
         return result
 
@@ -256,6 +268,7 @@ class SandboxClient:
         return answer
 
     def next_trade_no(self) -> str:
+        """A tradeNo no earlier call of this client used."""
         self._counter += 1
         return f"T{int(time.time() * 1000)}{self._counter:04d}"
 
@@ -278,6 +291,7 @@ class SandboxClient:
         )
 
     def query_payout(self, trade_no: str, *, area: str | None = None) -> dict[str, Any]:
+        """A signed ``queryPayOutResult`` for ``trade_no``; the gateway's answer."""
         return self.call("queryPayOutResult", {"tradeNo": trade_no}, area=area)
 
     def reset(self) -> None:
@@ -335,6 +349,7 @@ class SandboxServer(SandboxClient):
         self._runner: web.AppRunner | None = None
 
     def start(self) -> SandboxServer:
+        """Start serving (idempotent); returns self."""
         from vexora_sandbox.app import create_app
         from vexora_sandbox.server import listen
 
@@ -420,10 +435,12 @@ class ReceivedCallback:
 
     @property
     def trade_no(self) -> str:
+        """The callback's ``tradeNo``."""
         return str(self.body.get("tradeNo", ""))
 
     @property
     def status(self) -> str:
+        """The callback's ``status``."""
         return str(self.body.get("status", ""))
 
 
@@ -448,6 +465,7 @@ class CallbackReceiver:
 
     @property
     def url(self) -> str:
+        """The URL to give as ``notifyUrl``."""
         return f"http://127.0.0.1:{self.port}{self.path}"
 
     def reply(self, reply: Reply | str = "OK", status: int = 200) -> None:
@@ -487,6 +505,7 @@ class CallbackReceiver:
         return web.Response(status=reply.status, text=reply.body)
 
     def start(self) -> CallbackReceiver:
+        """Start listening (idempotent); returns self."""
         from vexora_sandbox.server import listen
 
         if self._loop is not None:
@@ -500,6 +519,7 @@ class CallbackReceiver:
         return self
 
     def stop(self) -> None:
+        """Stop listening."""
         if self._loop is None:
             return
         if self._runner is not None:
@@ -508,6 +528,7 @@ class CallbackReceiver:
         self._loop = None
 
     def clear(self) -> None:
+        """Forget the received callbacks and go back to answering ``OK``."""
         with self._changed:
             self.received.clear()
         self._script = []
@@ -516,6 +537,7 @@ class CallbackReceiver:
     def matching(
         self, trade_no: str | None = None, status: str | None = None
     ) -> list[ReceivedCallback]:
+        """The callbacks received so far for ``trade_no`` (and ``status``)."""
         return [
             r
             for r in list(self.received)

@@ -1,0 +1,45 @@
+"""What a merchant's tests import: named in ``vexora_sandbox.__all__``, documented, typed."""
+
+from __future__ import annotations
+
+import inspect
+from importlib import resources
+
+import vexora_sandbox
+
+PROMISED = {
+    "sign",
+    "verify",
+    "canonical_string",
+    "SandboxServer",
+    "SandboxClient",
+    "AdminClient",
+    "CallbackReceiver",
+    "Reply",
+    "ReceivedCallback",
+    "SandboxError",
+    "SandboxConfig",
+}
+
+
+def test_the_helpers_are_exported() -> None:
+    assert set(vexora_sandbox.__all__) >= PROMISED
+    for name in vexora_sandbox.__all__:
+        assert hasattr(vexora_sandbox, name), name
+
+
+def test_every_export_and_public_method_is_documented() -> None:
+    for name in PROMISED:
+        obj = getattr(vexora_sandbox, name)
+        assert inspect.getdoc(obj), name
+        if not inspect.isclass(obj) or name == "SandboxConfig":  # configuration.md
+            continue
+        for attr, member in vars(obj).items():
+            function = member.fget if isinstance(member, property) else member
+            if attr.startswith("_") or not callable(function):
+                continue
+            assert inspect.getdoc(function), f"{name}.{attr}"
+
+
+def test_the_package_is_typed() -> None:
+    assert resources.files("vexora_sandbox").joinpath("py.typed").is_file()
