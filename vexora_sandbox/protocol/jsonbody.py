@@ -74,8 +74,10 @@ def parse_body(raw: bytes) -> Body:
         raise GatewayError(f"request body is not valid JSON: {reason}{where}") from None
     if not isinstance(value, dict):
         raise GatewayError(f"request body must be a JSON object; got {describe_json_type(value)}")
+    # A lone surrogate can only come from a \u escape: text decoded from UTF-8 has none.
+    escaped = b"\\u" in raw
     for key, item in value.items():
-        if (isinstance(item, str) and not _encodable(item)) or not _encodable(key):
+        if escaped and ((isinstance(item, str) and not _encodable(item)) or not _encodable(key)):
             raise GatewayError(
                 f"{_printable_key(key)} is not valid Unicode text: it contains an unpaired "
                 "surrogate escape (\\ud800-\\udfff)"
