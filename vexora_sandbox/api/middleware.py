@@ -18,6 +18,9 @@ log = logging.getLogger("vexora_sandbox")
 
 ENVELOPE_KEY = web.RequestKey("vexora_sandbox.envelope", dict[str, Any])
 ADMIN_PREFIX = "/_sandbox/"
+SIGN_BASE_HEADER = "X-Sandbox-Sign-Base"
+# Characters, not bytes: up to 4 UTF-8 bytes each still fits aiohttp's 8190-byte line.
+SIGN_BASE_HEADER_CHARS = 2000
 
 
 def json_response(
@@ -51,9 +54,26 @@ def render_error(request: web.Request, exc: GatewayError) -> web.Response:
     payload = envelope(exc.code, exc.msg, _now_ms(request))
     info = call_info(request)
     info["error"] = exc.msg
+    headers = exc.headers
     if isinstance(exc, SignError):
         info["signBase"] = exc.base
-    return gateway_answer(request, payload, status=exc.http_status, headers=exc.headers)
+        headers = {**headers, SIGN_BASE_HEADER: _header_value(exc.base)}
+    return gateway_answer(request, payload, status=exc.http_status, headers=headers)
+
+
+def _header_value(base: str) -> str:
+    """The sign base, shortened to what HTTP clients accept in one header.
+
+    Clients refuse answers with longer header lines (aiohttp: 8190 bytes), so a wrong sign
+    on a large body made the envelope unreadable; the journal keeps the whole base.
+    """
+    if len(base) <= SIGN_BASE_HEADER_CHARS:
+        return base
+    rest = len(base) - SIGN_BASE_HEADER_CHARS
+    return (
+        f"{base[:SIGN_BASE_HEADER_CHARS]}... ({rest} more characters: "
+        "GET /_sandbox/requests shows the whole string)"
+    )
 
 
 def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
