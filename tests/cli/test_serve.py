@@ -146,13 +146,17 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[
         for line in process.stdout:
             lines.put(line.rstrip("\n"))
 
-    threading.Thread(target=pump, daemon=True).start()
+    pumping = threading.Thread(target=pump, daemon=True)
+    pumping.start()
     try:
         yield process, lines
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=SHUTDOWN_TIMEOUT)
+        pumping.join(SHUTDOWN_TIMEOUT)
+        assert process.stdout is not None
+        process.stdout.close()
         stderr.seek(0)
         logged = stderr.read()
         stderr.close()
