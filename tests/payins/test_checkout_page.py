@@ -285,3 +285,18 @@ async def test_an_expired_payment_shows_it(
     page = await (await client.get(path)).text()
     assert (text_of(page, "status"), text_of(page, "message")) == ("00029", "EXPIRED")
     assert page.count(" disabled") == 4
+
+
+class TestWithAnAdminToken:
+    @pytest.fixture
+    def config(self) -> SandboxConfig:
+        return SandboxConfig(admin_token="t0ken")
+
+    async def test_a_payer_needs_no_token_but_the_admin_routes_do(
+        self, gateway: Gateway, client: Client
+    ) -> None:
+        path = await create(gateway)
+        page = await client.get(path)
+        assert page.status == 200
+        assert (await press(client, path, "full"))[0] in (200, 303)
+        assert (await client.get("/_sandbox/transactions")).status == 401

@@ -15,6 +15,8 @@ from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.errors import NotFound
 
 PUBLIC = ("/_sandbox/health",)
+# The hosted payment page is the payer's, not the operator's: a payer's browser has no token.
+PAYER_PREFIX = "/_sandbox/pay/"
 DOCS = "docs/admin-api.md"
 
 
@@ -121,8 +123,8 @@ def _route_error(request: web.Request, exc: web.HTTPException) -> web.Response:
 async def admin_token(request: web.Request, handler: Any) -> web.StreamResponse:
     """The admin routes' middleware: the bearer token, then JSON errors with a message.
 
-    With ``admin_token`` set, every /_sandbox/ route but health needs
-    ``Authorization: Bearer <token>``. An AdminError, an unknown admin URL or a wrong
+    With ``admin_token`` set, every /_sandbox/ route but health and the payment page
+    needs ``Authorization: Bearer <token>``. An AdminError, an unknown admin URL or a wrong
     method is answered here, as ``{"error": "..."}``, before the gateway's middleware
     (which knows only the gateway's envelope) sees it.
     """
@@ -130,7 +132,7 @@ async def admin_token(request: web.Request, handler: Any) -> web.StreamResponse:
         response: web.StreamResponse = await handler(request)
         return response
     token = request.app[keys.CONFIG].admin_token
-    if token and request.path not in PUBLIC:
+    if token and request.path not in PUBLIC and not request.path.startswith(PAYER_PREFIX):
         given = request.headers.get("Authorization", "")
         expected = f"Bearer {token}"
         if not hmac.compare_digest(given.encode(), expected.encode()):
