@@ -93,6 +93,7 @@ class Dispatcher:
         self._wakeup = asyncio.Event()
         self._slots = asyncio.Semaphore(config.callback_concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._sending: set[Delivery] = set()  # attempts on the wire (not in the heap)
         self._waiters: set[asyncio.Future[None]] = set()
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
@@ -168,7 +169,13 @@ class Dispatcher:
         return delivery
 
     def cancel(self, merchant_no: str | None = None) -> int:
-        """Drop pending callbacks (of one merchant, or all); the count dropped."""
+        """Drop pending callbacks (of one merchant, or all); the count dropped from the heap.
+
+        An attempt already on the wire finishes, but is not retried.
+        """
+        for delivery in self._sending:
+            if merchant_no is None or delivery.order.merchant_no == merchant_no:
+                delivery.cancelled = True
         kept: list[tuple[float, int, Delivery]] = []
         dropped = 0
         for item in self._heap:
@@ -329,6 +336,7 @@ class Dispatcher:
         text = ""
         error: str | None = None
         limit = self.config.callback_max_response
+        self._sending.add(delivery)
         try:
             async with self._session.post(
                 target(delivery.url),
@@ -349,6 +357,8 @@ class Dispatcher:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         except ValueError as exc:  # e.g. an URL aiohttp cannot use
             error = f"cannot send to this URL: {exc}"
+        finally:
+            self._sending.discard(delivery)
         record["latencyMs"] = round((time.perf_counter() - started) * 1000, 1)
         record["responseStatus"] = status
         record["responseBody"] = text[:RECORDED_BODY_CHARS]
@@ -365,7 +375,9 @@ class Dispatcher:
         else:
             self.failed_attempts += 1
             retries = self.config.callback_retries
-            if number <= len(retries):
+            if delivery.cancelled:  # cancelled (a reset) while this attempt was on the wire
+                delivery.next_attempt_at = None
+            elif number <= len(retries):
                 delivery.next_attempt_at = self.clock.now() + self.scaled(retries[number - 1])
                 delivery.due_at = delivery.next_attempt_at
                 self._push(delivery)
