@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,3 +50,17 @@ def test_the_curl_example_is_correctly_signed(sandbox: SandboxServer) -> None:
     answer = json.loads(result.stdout)
     assert (answer["code"], answer["msg"], answer["data"]["status"]) == ("0000", "success", "0015")
     assert answer["data"]["tradeNo"] == "T20261124000001"
+
+
+def test_the_pytest_example_passes_with_the_installed_plugin(tmp_path: Path) -> None:
+    (example,) = [b for b in blocks("python") if "vexora_callback_receiver" in b]
+    (tmp_path / "test_merchant.py").write_text(example, "utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_merchant.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
