@@ -1,0 +1,117 @@
+"""``vexora-sandbox serve`` stops cleanly on SIGINT and SIGTERM, as a container needs.
+
+With callbacks pending and a request in flight, the signal lets the request finish, stops
+the dispatcher, logs how many callbacks were never acknowledged, and the process exits
+with code 0 within two seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import MERCHANT_NO, SECRET, payout_body
+from vexora_sandbox import sign
+
+SLOW_ACCOUNT = "880123456789990777"
+SCENARIOS = """\
+- name: slow-answer
+  description: Answers after half a second; its callback would come a minute later.
+  match: {endpoint: disbursements, account: {suffix: "990777"}}
+  response: {delay: 0.5s}
+  callbacks:
+    - {after: 60s, status: "0000", message: SUCCESS}
+- name: late-callback
+  description: Every other payout's callback comes a minute later.
+  match: {endpoint: disbursements}
+  callbacks:
+    - {after: 60s, status: "0000", message: SUCCESS}
+"""
+
+
+def _now() -> str:
+    return str(int(time.time() * 1000))
+
+
+def _post(url: str, body: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
+    payload = json.dumps({**body, "sign": sign(body, SECRET)}).encode()
+    request = urllib.request.Request(
+        url + "/v1/vexora/disbursements",
+        data=payload,
+        headers={"merchantNo": MERCHANT_NO, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_finishes_in_flight_requests_and_exits_0_within_2_s(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    scenarios = tmp_path / "scenarios.yaml"
+    scenarios.write_text(SCENARIOS)
+    env = {
+        **os.environ,
+        "VEXORA_SANDBOX_SCENARIOS": str(scenarios),
+        "VEXORA_SANDBOX_LOG_LEVEL": "info",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vexora_sandbox", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        url = ""
+        for line in proc.stdout:
+            match = re.search(r"serving on (http://\S+)", line)
+            if match:
+                url = match.group(1)
+                break
+        assert url, proc.stderr.read() if proc.stderr else ""
+        for n in range(3):
+            assert _post(url, payout_body(tradeNo=f"PEND{n}", timestamp=_now()))["code"] == "0000"
+        in_flight: dict[str, Any] = {}
+
+        def slow() -> None:
+            body = payout_body(tradeNo="SLOW", accountNo=SLOW_ACCOUNT, timestamp=_now())
+            in_flight["answer"] = _post(url, body)
+
+        thread = threading.Thread(target=slow)
+        thread.start()
+        time.sleep(0.2)  # the slow request is being served now
+        signalled = time.monotonic()
+        proc.send_signal(signum)
+        code = proc.wait(timeout=5)
+        took = time.monotonic() - signalled
+        thread.join(5)
+        _, stderr = proc.communicate(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    assert code == 0, stderr
+    assert took < 2.0, (took, stderr)
+    # The request in flight when the signal came was answered, not cut off.
+    assert in_flight["answer"]["code"] == "0000", in_flight
+    assert in_flight["answer"]["data"]["tradeNo"] == "SLOW"
+    # The dispatcher stopped and said what it leaves behind: 3 + the slow one's callback.
+    assert "stopping with 4 callback(s) never acknowledged" in stderr, stderr
+    assert "Traceback" not in stderr, stderr
