@@ -223,11 +223,6 @@ async def test_a_fault_does_not_stop_the_callbacks(
     assert (callback.status, callback.body["message"]) == ("0000", "SUCCESS")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/outcome.py: refuse_if_told raises the 8000 envelope before answer() applies "
-    "the fault, so code 8000 with a fault sends the 8000 JSON instead of the fault",
-)
 @pytest.mark.parametrize("fault", ["http_500", "empty_body"])
 async def test_a_fault_with_code_8000_sends_the_fault_and_creates_nothing(
     make_client: Callable[[str], Awaitable[Client]], fault: str
@@ -268,11 +263,6 @@ async def test_delay_is_not_scaled_by_time_scale(
     assert time.monotonic() - started >= 0.3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/payouts.py awaits the delay before create_order: a merchant whose client "
-    "timed out (the point of payout-slow-answer) queries an order that does not exist yet",
-)
 async def test_a_delayed_answer_already_created_the_order(
     make_client: Callable[[str], Awaitable[Client]],
 ) -> None:

@@ -6,17 +6,14 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.gateway import read_call
-from vexora_sandbox.api.outcome import answer, before_answer, choose_scenario
-from vexora_sandbox.api.payins import refuse
-from vexora_sandbox.errors import REQUEST_FAILED
+from vexora_sandbox.api.outcome import answer, choose_scenario, refused
 
 
 async def query_balance(request: web.Request) -> web.StreamResponse:
     call = await read_call(request, "queryBalance")
     scenario = choose_scenario(request, call)
-    if scenario.response.code == REQUEST_FAILED:
-        return await refuse(request, scenario)
-    await before_answer(request, scenario)
+    if refused(scenario):
+        return await answer(request, scenario, lambda: None)
     # Reading the balance settles every collection that is due by now (domain.ledger).
     ledger = request.app[keys.PAYMENTS].balance(call.merchant.merchant_no)
     return await answer(request, scenario, ledger.as_wire)

@@ -15,7 +15,7 @@ from vexora_sandbox.api.gateway import GatewayCall, call_info
 from vexora_sandbox.api.middleware import gateway_answer
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.orders import Order, OrderKind
-from vexora_sandbox.errors import GatewayError
+from vexora_sandbox.errors import REQUEST_FAILED
 from vexora_sandbox.protocol.envelope import accepted, envelope
 from vexora_sandbox.scenarios.model import Scenario
 
@@ -36,16 +36,13 @@ def choose_scenario(request: web.Request, call: GatewayCall) -> Scenario:
     return scenario
 
 
-async def before_answer(request: web.Request, scenario: Scenario) -> None:
-    """The scenario's response delay (real time: it exercises real HTTP clients' timeouts)."""
-    if scenario.response.delay > 0:
-        await asyncio.sleep(scenario.response.delay)
+def refused(scenario: Scenario) -> bool:
+    """A scenario answering ``8000`` refuses the call: nothing is created or changed.
 
-
-def refuse_if_told(scenario: Scenario) -> None:
-    """A scenario answering ``8000`` refuses the call: no order is created."""
-    if scenario.response.code == "8000":
-        raise GatewayError(scenario.response.msg or DEFAULT_MSGS["8000"])
+    The handler then answers at once with ``answer(request, scenario, lambda: None)``,
+    which still applies the scenario's delay and fault.
+    """
+    return scenario.response.code == REQUEST_FAILED
 
 
 def create_order(
@@ -77,7 +74,13 @@ def create_order(
 async def answer(
     request: web.Request, scenario: Scenario, data: Callable[[], Any]
 ) -> web.StreamResponse:
-    """The envelope the scenario's ``code`` calls for, or the fault it asks for."""
+    """After the scenario's delay, the envelope its ``code`` calls for, or its fault.
+
+    The delay is real time (it exercises real HTTP clients' timeouts) and comes after the
+    handler's work, so an order already exists when a slow answer's client gives up.
+    """
+    if scenario.response.delay > 0:
+        await asyncio.sleep(scenario.response.delay)
     now = epoch_ms(request.app[keys.CLOCK].now())
     code = scenario.response.code
     if code == "0000":

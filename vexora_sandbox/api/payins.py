@@ -13,16 +13,10 @@ from aiohttp import web
 from vexora_sandbox import keys
 from vexora_sandbox.api.checkout_page import page_url
 from vexora_sandbox.api.gateway import GatewayCall, call_info, read_call
-from vexora_sandbox.api.outcome import (
-    answer,
-    before_answer,
-    choose_scenario,
-    create_order,
-    refuse_if_told,
-)
+from vexora_sandbox.api.outcome import answer, choose_scenario, create_order, refused
 from vexora_sandbox.api.payouts import find_order, query_data
 from vexora_sandbox.domain.orders import PROCESSING, Order, OrderKind
-from vexora_sandbox.errors import REQUEST_FAILED, GatewayError, NotFound
+from vexora_sandbox.errors import GatewayError, NotFound
 from vexora_sandbox.scenarios.model import Scenario
 
 # Bangladesh calls it payinSubmit with trxId, Myanmar payInSubmit with utr
@@ -47,20 +41,11 @@ def waits_for_submit(call: GatewayCall) -> bool:
     return not call.text("wayCode").endswith(P2C_SUFFIX)
 
 
-async def refuse(request: web.Request, scenario: Scenario) -> web.StreamResponse:
-    """A scenario answering ``8000``: nothing is created or changed; after the scenario's
-    delay comes its fault if it names one, else the ``8000`` envelope."""
-    await before_answer(request, scenario)
-    if scenario.response.fault is None:
-        refuse_if_told(scenario)
-    return await answer(request, scenario, lambda: None)
-
-
 async def _create(request: web.Request, endpoint: str) -> web.StreamResponse:
     call = await read_call(request, endpoint)
     scenario = choose_scenario(request, call)
-    if scenario.response.code == REQUEST_FAILED:
-        return await refuse(request, scenario)
+    if refused(scenario):
+        return await answer(request, scenario, lambda: None)
     waits = waits_for_submit(call)
     # A P2P deposit's callbacks come from its submit's scenario, once the payer submits.
     queued = dataclasses.replace(scenario, callbacks=()) if waits else scenario
@@ -91,8 +76,6 @@ async def _create(request: web.Request, endpoint: str) -> web.StreamResponse:
         serial = "SN" + request.app[keys.IDS].token(18).upper()
         order.extras["serialNumber"] = serial
         data.update(paymentInfo=url, serialNumber=serial)
-    # The order exists before a slow answer: a merchant whose client gave up can query it.
-    await before_answer(request, scenario)
     return await answer(request, scenario, lambda: data)
 
 
@@ -133,8 +116,8 @@ async def _submit(request: web.Request, endpoint: str) -> web.StreamResponse:
     call = await read_call(request, endpoint)
     order = _order_by_platform(request, call)
     scenario = _submit_scenario(request, call, order)
-    if scenario.response.code == REQUEST_FAILED:
-        return await refuse(request, scenario)
+    if refused(scenario):
+        return await answer(request, scenario, lambda: None)
     taken = order.status == PROCESSING
     if taken:
         for name in SUBMIT_REFERENCES:
@@ -143,7 +126,6 @@ async def _submit(request: web.Request, endpoint: str) -> web.StreamResponse:
         if order.awaits_submit:
             order.awaits_submit = False
             schedule_from_now(request, order, scenario)
-    await before_answer(request, scenario)
     return await answer(request, scenario, lambda: taken)
 
 
@@ -167,8 +149,7 @@ async def pay_in_submit(request: web.Request) -> web.StreamResponse:
 async def query_payin(request: web.Request) -> web.StreamResponse:
     call = await read_call(request, "queryPayInResult")
     scenario = choose_scenario(request, call)
-    if scenario.response.code == REQUEST_FAILED:
-        return await refuse(request, scenario)
-    await before_answer(request, scenario)
+    if refused(scenario):
+        return await answer(request, scenario, lambda: None)
     order = find_order(request, call.merchant.merchant_no, call.text("tradeNo"), OrderKind.PAYIN)
     return await answer(request, scenario, lambda: {**query_data(order), "remark": order.remark})

@@ -8,13 +8,7 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.gateway import read_call
-from vexora_sandbox.api.outcome import (
-    answer,
-    before_answer,
-    choose_scenario,
-    create_order,
-    refuse_if_told,
-)
+from vexora_sandbox.api.outcome import answer, choose_scenario, create_order, refused
 from vexora_sandbox.domain.clock import gateway_time
 from vexora_sandbox.domain.orders import Order, OrderKind, is_success
 from vexora_sandbox.errors import GatewayError, NotFound
@@ -23,8 +17,8 @@ from vexora_sandbox.errors import GatewayError, NotFound
 async def disbursements(request: web.Request) -> web.StreamResponse:
     call = await read_call(request, "disbursements")
     scenario = choose_scenario(request, call)
-    await before_answer(request, scenario)
-    refuse_if_told(scenario)
+    if refused(scenario):
+        return await answer(request, scenario, lambda: None)
     order = create_order(request, call, OrderKind.PAYOUT, scenario)
     return await answer(
         request,
@@ -70,7 +64,7 @@ def query_data(order: Order) -> dict[str, Any]:
 async def query_payout(request: web.Request) -> web.StreamResponse:
     call = await read_call(request, "queryPayOutResult")
     scenario = choose_scenario(request, call)
-    await before_answer(request, scenario)
-    refuse_if_told(scenario)
+    if refused(scenario):
+        return await answer(request, scenario, lambda: None)
     order = find_order(request, call.merchant.merchant_no, call.text("tradeNo"), OrderKind.PAYOUT)
     return await answer(request, scenario, lambda: query_data(order))
