@@ -78,7 +78,9 @@ def gateway(client: Client) -> Callable[..., Awaitable[tuple[int, dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
         headers = {"merchantNo": merchant_no} if merchant_no is not None else {}
         payload = signed(body) if sign_it else body
-        response = await client.post(f"{prefix}/v1/vexora/{endpoint}", json=payload, headers=headers)
+        response = await client.post(
+            f"{prefix}/v1/vexora/{endpoint}", json=payload, headers=headers
+        )
         return response.status, await response.json()
 
     return call
