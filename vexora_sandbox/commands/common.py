@@ -1,0 +1,71 @@
+"""What every subcommand shares: exit codes, the help formatter, its errors, JSON bodies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vexora_sandbox.errors import GatewayError
+
+if TYPE_CHECKING:
+    from vexora_sandbox.protocol.jsonbody import Body
+
+EXIT_USAGE = 2
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; the epilog's examples kept one per line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+class UsageError(Exception):
+    """A mistake in a command's input: printed without a traceback, exit code 2."""
+
+
+class AdminFailure(Exception):
+    """A running sandbox refused an admin call or could not be reached: exit code 1."""
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def read_body(source: str | None) -> Body:
+    """A JSON body from a file or stdin, numbers kept as their literal text for the sign."""
+    from vexora_sandbox.protocol.jsonbody import parse_body
+
+    if source in (None, "-"):
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        name = "stdin"
+    else:
+        try:
+            raw = Path(source).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+        name = source
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    try:
+        return parse_body(data)
+    except GatewayError as exc:
+        raise UsageError(f"{name}: {exc.msg}") from None
+
+
+def dump_body(body: Mapping[str, Any]) -> str:
+    """JSON with every number written exactly as it was read (``100.50`` stays ``100.50``)."""
+    from vexora_sandbox.protocol.jsonbody import JsonNumber
+
+    def value(v: Any) -> str:
+        return str(v) if isinstance(v, JsonNumber) else json.dumps(v, ensure_ascii=False)
+
+    items = ",\n".join(
+        f"  {json.dumps(k, ensure_ascii=False)}: {value(v)}" for k, v in body.items()
+    )
+    return "{\n" + items + "\n}"
