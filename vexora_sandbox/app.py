@@ -83,7 +83,9 @@ def create_app(
     app[keys.REQUESTS] = Journal(config.journal_size)
     app[keys.ERRORS] = []
     app[keys.SCENARIOS] = ScenarioRegistry(config.scenarios)
-    app[keys.DISPATCHER] = Dispatcher(config=config, clock=clock, store=store, payments=payments)
+    app[keys.DISPATCHER] = Dispatcher(
+        config=config, clock=clock, store=store, payments=payments, errors=app[keys.ERRORS]
+    )
     app.cleanup_ctx.append(_dispatcher)
     if config.watch:
         app.cleanup_ctx.append(_watcher)

@@ -190,6 +190,8 @@ async def test_replay_sends_the_recorded_callback_again_byte_for_byte(
     again = await receiver.await_for("T1", count=2, timeout=5)
     assert again.raw == first.raw
     assert verify(again.body, SECRET)
+    # The receiver has the bytes; advancing by nothing waits until the sandbox has its answer.
+    await admin("POST", "clock/advance", {"seconds": 0})
     _, delivery = await admin("GET", "callbacks/2")
     assert (delivery["origin"], delivery["replayOf"], delivery["acknowledged"]) == (
         "replay",

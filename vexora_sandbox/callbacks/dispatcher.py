@@ -82,8 +82,11 @@ class Dispatcher:
         clock: Clock,
         store: Store,
         payments: Payments,
+        errors: list[BaseException] | None = None,
     ) -> None:
         self.config = config
+        # Exceptions from our own code, kept for a test harness to re-raise (keys.ERRORS).
+        self.errors = errors if errors is not None else []
         self.clock = clock
         self.store = store
         self.payments = payments
@@ -261,8 +264,9 @@ class Dispatcher:
             await self._attempt(delivery)
         except asyncio.CancelledError:
             raise
-        except Exception:  # our own bug: record it, keep the dispatcher alive
+        except Exception as exc:  # our own bug: record it, keep the dispatcher alive
             log.exception("callback %s failed inside the sandbox", delivery.id)
+            self.errors.append(exc)
             delivery.gave_up = True
         finally:
             self._slots.release()
@@ -285,13 +289,22 @@ class Dispatcher:
         await asyncio.gather(*(worker() for _ in range(workers)))
 
     async def advance(self, seconds: float) -> int:
-        """Manual clock: make everything due within ``seconds`` happen, in order; the count."""
+        """Manual clock: make everything due within ``seconds`` happen, in order; the count.
+
+        Attempts already under way (a callback due at once, started by the dispatcher's own
+        task) are finished first, so when this returns every attempt due by the new time
+        has been made and recorded; ``advance(0)`` just waits for those.
+        """
         if not self.clock.manual:
             raise RuntimeError("the clock is not manual")
         set_time: Callable[[float], None] = self.clock.set  # type: ignore[attr-defined]
         target = self.clock.now() + seconds
         handled = 0
-        while self._heap and self._heap[0][0] <= target:
+        while True:
+            if self._in_flight:
+                await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+            if not (self._heap and self._heap[0][0] <= target):
+                break
             set_time(max(self._heap[0][0], self.clock.now()))
             batch: list[Delivery] = []
             while self._heap and self._heap[0][0] <= self.clock.now():
