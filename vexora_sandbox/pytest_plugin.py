@@ -9,7 +9,10 @@ fixtures (docs/pytest.md):
   session, reset before each test; or, with ``VEXORA_SANDBOX_URL`` set, a SandboxClient of
   that running sandbox, reset through its admin API.
 - ``vexora_callback_receiver`` (function): a CallbackReceiver shared by the session,
-  cleared before each test, verifying signs with the sandbox merchant's secret.
+  cleared before each test, verifying signs with the sandbox merchant's secret; it listens
+  on ``VEXORA_SANDBOX_RECEIVER_HOST`` (default 127.0.0.1) and its ``url`` names
+  ``VEXORA_SANDBOX_RECEIVER_ADVERTISED_HOST`` (default: that host), for a sandbox that
+  reaches the tests through another network (a CI service container).
 
 An exception raised inside the in-process sandbox while a test runs fails that test with
 the exception's own traceback.
@@ -25,6 +28,7 @@ import pytest
 
 from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.testing import (
+    DEFAULT_RECEIVER_HOST,
     CallbackReceiver,
     Reply,
     SandboxClient,
@@ -36,6 +40,8 @@ ENV_URL = "VEXORA_SANDBOX_URL"
 ENV_ADMIN_TOKEN = "VEXORA_SANDBOX_ADMIN_TOKEN"
 ENV_MERCHANT_NO = "VEXORA_SANDBOX_MERCHANT_NO"
 ENV_SECRET = "VEXORA_SANDBOX_SECRET"
+ENV_RECEIVER_HOST = "VEXORA_SANDBOX_RECEIVER_HOST"
+ENV_RECEIVER_ADVERTISED_HOST = "VEXORA_SANDBOX_RECEIVER_ADVERTISED_HOST"
 # The in-process sandbox runs callback delays and retries 100 times faster: the default
 # SUCCESS callback comes 20 ms after the payout instead of 2 s.
 DEFAULT_TIME_SCALE = 0.01
@@ -44,12 +50,18 @@ _SESSION_FIXTURE = "_vexora_sandbox_session"
 
 @dataclass(frozen=True)
 class SandboxTarget:
-    """Which sandbox the fixtures use: ``url`` None means one started in-process."""
+    """Which sandbox the fixtures use: ``url`` None means one started in-process.
+
+    ``receiver_host`` is where the callback receiver listens, ``receiver_advertised_host``
+    the host name its URL gives (None: the CallbackReceiver's default for that host).
+    """
 
     url: str | None
     merchant_no: str
     secret: str
     admin_token: str | None
+    receiver_host: str
+    receiver_advertised_host: str | None
 
 
 def sandbox_target(config: SandboxConfig, environ: Mapping[str, str]) -> SandboxTarget:
@@ -57,17 +69,30 @@ def sandbox_target(config: SandboxConfig, environ: Mapping[str, str]) -> Sandbox
 
     For an external sandbox the merchant and the admin token come from
     ``VEXORA_SANDBOX_MERCHANT_NO``, ``VEXORA_SANDBOX_SECRET`` and
-    ``VEXORA_SANDBOX_ADMIN_TOKEN``, each falling back on ``config``.
+    ``VEXORA_SANDBOX_ADMIN_TOKEN``, each falling back on ``config``. Either way the
+    callback receiver listens on ``VEXORA_SANDBOX_RECEIVER_HOST`` (default 127.0.0.1) and
+    is advertised as ``VEXORA_SANDBOX_RECEIVER_ADVERTISED_HOST``.
     """
     merchant = config.merchants[0]
     url = environ.get(ENV_URL, "").strip() or None
+    receiver_host = environ.get(ENV_RECEIVER_HOST, "").strip() or DEFAULT_RECEIVER_HOST
+    advertised_host = environ.get(ENV_RECEIVER_ADVERTISED_HOST, "").strip() or None
     if url is None:
-        return SandboxTarget(None, merchant.merchant_no, merchant.secret, config.admin_token)
+        return SandboxTarget(
+            None,
+            merchant.merchant_no,
+            merchant.secret,
+            config.admin_token,
+            receiver_host,
+            advertised_host,
+        )
     return SandboxTarget(
         url,
         environ.get(ENV_MERCHANT_NO) or merchant.merchant_no,
         environ.get(ENV_SECRET) or merchant.secret,
         environ.get(ENV_ADMIN_TOKEN) or config.admin_token,
+        receiver_host,
+        advertised_host,
     )
 
 
@@ -138,7 +163,21 @@ def vexora_sandbox(_vexora_sandbox_session: SandboxClient) -> SandboxClient:
 def _vexora_callback_receiver_session(
     _vexora_sandbox_target: SandboxTarget,
 ) -> Iterator[CallbackReceiver]:
-    with CallbackReceiver(secret=_vexora_sandbox_target.secret) as receiver:
+    target = _vexora_sandbox_target
+    receiver = CallbackReceiver(
+        secret=target.secret,
+        host=target.receiver_host,
+        advertised_host=target.receiver_advertised_host,
+    )
+    try:
+        receiver.start()
+    except OSError as exc:
+        pytest.fail(
+            f"the callback receiver cannot listen on {target.receiver_host!r} "
+            f"({ENV_RECEIVER_HOST}): {exc}",
+            pytrace=False,
+        )
+    with receiver:
         yield receiver
 
 
@@ -149,6 +188,9 @@ def vexora_callback_receiver(
     """A merchant callback endpoint at ``.url``: records, verifies signs, answers ``OK``.
 
     Shared by the session and cleared before each test (no callbacks, default replies).
+    It listens on ``VEXORA_SANDBOX_RECEIVER_HOST`` (default 127.0.0.1); its ``url`` names
+    ``VEXORA_SANDBOX_RECEIVER_ADVERTISED_HOST`` (default: that address, 127.0.0.1 for
+    0.0.0.0), for a sandbox in another network namespace.
     """
     receiver = _vexora_callback_receiver_session
     receiver.clear()

@@ -1,7 +1,8 @@
 """Test helpers usable with or without pytest: an in-process sandbox and a callback receiver.
 
 Both run their own event loop on a background thread and listen on 127.0.0.1 at a free
-port, so they serve sync and async test code alike::
+port (the receiver on any ``host`` it is given), so they serve sync and async test code
+alike::
 
     with SandboxServer() as sandbox, CallbackReceiver() as receiver:
         answer = sandbox.payout(notifyUrl=receiver.url)
@@ -18,11 +19,17 @@ from vexora_sandbox.testing.client import (
     SandboxClient,
     SandboxError,
 )
-from vexora_sandbox.testing.receiver import CallbackReceiver, ReceivedCallback, Reply
+from vexora_sandbox.testing.receiver import (
+    DEFAULT_RECEIVER_HOST,
+    CallbackReceiver,
+    ReceivedCallback,
+    Reply,
+)
 from vexora_sandbox.testing.server import SandboxServer
 
 __all__ = [
     "DEFAULT_MERCHANT_NO",
+    "DEFAULT_RECEIVER_HOST",
     "DEFAULT_SECRET",
     "AdminClient",
     "CallbackReceiver",

@@ -15,6 +15,10 @@ from vexora_sandbox.protocol import signing
 from vexora_sandbox.testing._loop import BackgroundServer
 from vexora_sandbox.testing.client import DEFAULT_SECRET
 
+DEFAULT_RECEIVER_HOST = "127.0.0.1"
+# Listening on every address: no use in a URL, the receiver is reached at 127.0.0.1 here.
+_WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -52,16 +56,30 @@ class ReceivedCallback:
 
 
 class CallbackReceiver(BackgroundServer):
-    """A stand-in for the merchant's callback endpoint, on 127.0.0.1 and a free port.
+    """A stand-in for the merchant's callback endpoint, on a free port of 127.0.0.1 or ``host``.
 
     Records every callback, verifies its sign with ``secret``, and answers as told:
     ``reply(Reply(...))`` for every callback from now on, ``script([...])`` for the next
     ones in turn. ``wait_for(trade_no, status)`` blocks until one arrives.
+
+    ``host`` is the address it listens on; ``advertised_host`` the host name its ``url``
+    gives (default: ``host``, or 127.0.0.1 for a wildcard such as 0.0.0.0). A sandbox in
+    another network namespace (a CI service container) needs both:
+    ``CallbackReceiver(host="0.0.0.0", advertised_host="<this machine's name there>")``.
     """
 
-    def __init__(self, secret: str | None = DEFAULT_SECRET, path: str = "/notify") -> None:
+    def __init__(
+        self,
+        secret: str | None = DEFAULT_SECRET,
+        path: str = "/notify",
+        *,
+        host: str = DEFAULT_RECEIVER_HOST,
+        advertised_host: str | None = None,
+    ) -> None:
         self.secret = secret
         self.path = path
+        self.host = host
+        self.advertised_host = advertised_host
         self.received: list[ReceivedCallback] = []
         self._default = Reply()
         self._script: list[Reply] = []
@@ -70,8 +88,13 @@ class CallbackReceiver(BackgroundServer):
 
     @property
     def url(self) -> str:
-        """The URL to give as ``notifyUrl``."""
-        return f"http://127.0.0.1:{self.port}{self.path}"
+        """The URL to give as ``notifyUrl``: ``advertised_host``, the port, ``path``."""
+        host = self.advertised_host or (
+            DEFAULT_RECEIVER_HOST if self.host in _WILDCARD_HOSTS else self.host
+        )
+        if ":" in host:  # an IPv6 address
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}{self.path}"
 
     def reply(self, reply: Reply | str = "OK", status: int = 200) -> None:
         """Answer every callback from now on with ``reply`` (a Reply, or a body text)."""
@@ -115,7 +138,7 @@ class CallbackReceiver(BackgroundServer):
             return self
         app = web.Application()
         app.router.add_route("POST", "/{tail:.*}", self._handle)
-        listening = self._listen(app, "127.0.0.1", "vexora-callback-receiver")
+        listening = self._listen(app, self.host, "vexora-callback-receiver")
         self.port = listening.port
         return self
 
