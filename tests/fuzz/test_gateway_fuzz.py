@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import MERCHANT_NO, SECRET, payout_body
 from tests.fuzz.conftest import FUZZ
+from tests.payins.conftest import AREAS, payin_body
 from vexora_sandbox import keys, sign
 from vexora_sandbox.api.routes import ENDPOINTS
 
@@ -179,6 +180,47 @@ async def test_any_type_in_any_field_of_a_signed_payout(
         assert set(answer["data"]) >= {"tradeNo", "platFormTradeNo", "status"}
 
 
+AREA_NAMES = sorted(a for a in AREAS if not a.startswith("_"))
+
+
+@FUZZ
+@given(
+    area=st.sampled_from(AREA_NAMES),
+    endpoint=ENDPOINT,
+    replaced=st.dictionaries(st.sampled_from(["tradeNo", "amount", "timestamp", "x"]), JSON),
+    signed=st.booleans(),
+)
+async def test_any_endpoint_of_any_area_with_fields_of_any_type(
+    app: web.Application,
+    client: Client,
+    caplog: pytest.LogCaptureFixture,
+    trade_nos: Iterator[str],
+    area: str,
+    endpoint: str,
+    replaced: dict[str, Any],
+    signed: bool,
+) -> None:
+    offered = AREAS[area].rules_for(endpoint) is not None
+    body: dict[str, Any] = (
+        payin_body(area, endpoint, tradeNo=next(trade_nos)) if offered else {"x": "1"}
+    )
+    body.update(replaced)
+    if signed and _signable(body):
+        try:
+            body["sign"] = sign(body, SECRET)
+        except UnicodeEncodeError:
+            body["sign"] = "0" * 32
+    response = await client.post(
+        f"/{area}{PATH}{endpoint}",
+        data=json.dumps(body).encode(),
+        headers={"merchantNo": MERCHANT_NO, "Content-Type": "application/json"},
+    )
+    raw = await response.read()
+    answer = check_envelope(app, caplog, response.status, response.content_type, raw)
+    if not offered and answer:
+        assert answer["code"] == "8000"
+
+
 @FUZZ
 @given(
     fields=st.dictionaries(
@@ -301,6 +343,7 @@ SEGMENT = st.text(ANY_CHAR.filter(lambda c: not 0xD800 <= ord(c) <= 0xDFFF), max
     segments=st.lists(SEGMENT, max_size=5),
     gateway_path=st.booleans(),
     endpoint=st.one_of(ENDPOINT, SEGMENT),
+    area=st.one_of(st.none(), st.sampled_from(AREA_NAMES), SEGMENT.filter(bool)),
 )
 async def test_wrong_methods_and_paths(
     app: web.Application,
@@ -310,9 +353,11 @@ async def test_wrong_methods_and_paths(
     segments: list[str],
     gateway_path: bool,
     endpoint: str,
+    area: str | None,
 ) -> None:
     if gateway_path:
-        path = PATH + urllib.parse.quote(endpoint, safe="")
+        prefix = "" if area is None else "/" + urllib.parse.quote(area, safe="")
+        path = prefix + PATH + urllib.parse.quote(endpoint, safe="")
     else:
         path = "/" + "/".join(urllib.parse.quote(s, safe="") for s in segments)
         if path.startswith("//"):  # a network-path reference, not a path: keep it a path
