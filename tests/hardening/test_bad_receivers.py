@@ -1,8 +1,9 @@
 """Callback receivers that misbehave cannot hurt the sandbox.
 
 Each receiver below is a raw asyncio server on 127.0.0.1 (no HTTP library to smooth its
-misbehaviour): one never answers, one streams a 1 GB answer, one redirects to itself, one
-closes in the middle of its answer, one answers byte by byte too slowly. The sandbox keeps
+misbehaviour): one never answers, one streams a 1 GB answer, one an endless chunked one,
+one redirects to itself, one closes in the middle of its answer, one answers byte by byte
+too slowly, one answers no HTTP at all, one sends a 100 kB header line. The sandbox keeps
 serving, reads at most ``callback_max_response`` bytes, gives up on each attempt after
 ``callback_timeout`` and records what went wrong in the callback journal.
 """
@@ -63,12 +64,35 @@ async def _byte_by_byte(writer: asyncio.StreamWriter, stats: dict[str, int]) -> 
         await asyncio.sleep(0.1)
 
 
+async def _endless_chunks(writer: asyncio.StreamWriter, stats: dict[str, int]) -> None:
+    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"10000\r\n" + b"OK" * 32 * 1024 + b"\r\n"
+    while True:
+        writer.write(chunk)
+        await writer.drain()
+        stats["chunked"] = stats.get("chunked", 0) + len(chunk)
+
+
+async def _not_http(writer: asyncio.StreamWriter, stats: dict[str, int]) -> None:
+    writer.write(b"THIS IS NOT HTTP\r\n\r\n")
+    await writer.drain()
+
+
+async def _huge_header(writer: asyncio.StreamWriter, stats: dict[str, int]) -> None:
+    writer.write(b"HTTP/1.1 200 OK\r\nX-Filler: " + b"a" * 100_000 + b"\r\n")
+    writer.write(b"Content-Length: 2\r\n\r\nOK")
+    await writer.drain()
+
+
 BEHAVIOURS: dict[str, Behaviour] = {
     "/hang": _never_answer,
     "/huge": _one_gigabyte,
     "/redirect": _redirect_loop,
     "/close": _close_mid_answer,
     "/slow": _byte_by_byte,
+    "/chunked": _endless_chunks,
+    "/garbage": _not_http,
+    "/header": _huge_header,
 }
 
 
@@ -165,6 +189,9 @@ async def first_attempt(client: Client, trade_no: str) -> dict[str, Any]:
         ("/redirect", 302, None),
         ("/close", 200, "ClientPayloadError"),
         ("/slow", None, f"no complete answer within {TIMEOUT:g} s"),
+        ("/chunked", 200, f"answer longer than {MAX_RESPONSE} bytes"),
+        ("/garbage", None, "ClientResponseError"),
+        ("/header", None, "ClientResponseError"),
     ],
 )
 async def test_each_misbehaviour_is_recorded_as_a_failed_attempt(
