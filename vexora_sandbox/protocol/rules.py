@@ -93,57 +93,59 @@ class FieldRule:
         return f"{self.name} must be {wanted}; got {describe_json_type(value)} ({_json(value)})"
 
     def _check_value(self, value: str) -> str | None:
-        got = f"got {_quote(value)}"
+        violation = self._violation(value)
+        if violation is None:
+            return None
+        # The received value is quoted only on the error path: valid calls are the hot path.
+        must, detail = violation
+        return f"{self.name} {must}; got {_quote(value)}{detail}"
+
+    def _violation(self, value: str) -> tuple[str, str] | None:
+        """What the value must be (and a detail after it), or None when it passes."""
         if self.type == "amount":
-            return self._check_amount(value, got)
+            return self._amount_violation(value)
         if self.type == "timestamp":
             if not _TIMESTAMP_TEXT.fullmatch(value):
-                return f"{self.name} must be epoch milliseconds (e.g. 1719876543210); {got}"
+                return "must be epoch milliseconds (e.g. 1719876543210)", ""
             return None
         if self.type == "email" and not _EMAIL.fullmatch(value):
-            return f"{self.name} must be an email address (e.g. name@example.com); {got}"
+            return "must be an email address (e.g. name@example.com)", ""
         if self.type == "url":
             match = _URL.fullmatch(value)
             if not match:
-                return f"{self.name} must be an absolute http(s) URL; {got}"
+                return "must be an absolute http(s) URL", ""
             if self.https_only and match["scheme"].lower() != "https":
-                return f"{self.name} must be an https URL; {got}"
+                return "must be an https URL", ""
         if self.values and value not in self.values:
-            return f"{self.name} must be one of {', '.join(self.values)}; {got}"
+            return f"must be one of {', '.join(self.values)}", ""
         if self.max_length is not None and len(value) > self.max_length:
-            return (
-                f"{self.name} must be at most {self.max_length} characters; "
-                f"{got} ({len(value)} characters)"
-            )
+            return f"must be at most {self.max_length} characters", f" ({len(value)} characters)"
         if self.min_length is not None and len(value) < self.min_length:
-            return (
-                f"{self.name} must be at least {self.min_length} characters; "
-                f"{got} ({len(value)} characters)"
-            )
+            return f"must be at least {self.min_length} characters", f" ({len(value)} characters)"
         if self.pattern is not None and not self.pattern.fullmatch(value):
             unit = "digits" if value.isdigit() else "characters"
-            return f"{self.name} must be {self.rule}; {got} ({len(value)} {unit})"
+            return f"must be {self.rule}", f" ({len(value)} {unit})"
         return None
 
-    def _check_amount(self, value: str, got: str) -> str | None:
+    def _amount_violation(self, value: str) -> tuple[str, str] | None:
         whole = "a whole number" if self.decimals == 0 else "a number"
         example = "100" if self.decimals == 0 else "100.50"
         if not _AMOUNT_TEXT.fullmatch(value):
-            return f'{self.name} must be {whole} written in digits (e.g. "{example}"); {got}'
+            return f'must be {whole} written in digits (e.g. "{example}")', ""
         try:
             amount = Decimal(value)
         except InvalidOperation:  # pragma: no cover - the pattern above rules it out
-            return f"{self.name} must be {whole}; {got}"
+            return f"must be {whole}", ""
         if self.decimals == 0 and amount != amount.to_integral_value():
-            return f"{self.name} must be a whole number (no fractional part); {got}"
+            return "must be a whole number (no fractional part)", ""
         if self.decimals > 0 and amount != round(amount, self.decimals):
-            return f"{self.name} must have at most {self.decimals} decimal places; {got}"
+            return f"must have at most {self.decimals} decimal places", ""
         if self.min is not None and amount < self.min:
-            return f"{self.name} must be at least {_plain(self.min)}; {got}"
+            return f"must be at least {_plain(self.min)}", ""
         if amount <= 0:
-            return f"{self.name} must be greater than 0; {got}"
+            return "must be greater than 0", ""
         if self.max is not None and amount > self.max:
-            return f"{self.name} must be at most {_plain(self.max)}; {got}"
+            return f"must be at most {_plain(self.max)}", ""
         return None
 
 

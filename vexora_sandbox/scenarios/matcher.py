@@ -1,11 +1,19 @@
-"""Choosing the scenario for a call: the first that matches, else the built-in default."""
+"""Choosing the scenario for a call: the first that matches, else the built-in default.
+
+Every call is matched, so a scenario set is compiled once (when it is loaded) into a
+:class:`Matcher`: scenarios indexed by endpoint, each condition turned into a plain
+callable. The order stays priority, then file order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from vexora_sandbox.protocol.jsonbody import Scalar
 from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, Condition, Scenario
+
+Test = Callable[[str | None], bool]
 
 
 def _text(value: Scalar | None) -> str | None:
@@ -14,31 +22,80 @@ def _text(value: Scalar | None) -> str | None:
     return value
 
 
-def _all(conditions: tuple[Condition, ...], text: str | None) -> bool:
-    return all(c.holds(text) for c in conditions)
+def _test(condition: Condition) -> Test:
+    """A callable for one condition; the common string tests skip the generic dispatch."""
+    value = condition.value
+    if condition.op == "suffix" and isinstance(value, str):
+        return lambda text: text is not None and text.endswith(value)
+    if condition.op == "prefix" and isinstance(value, str):
+        return lambda text: text is not None and text.startswith(value)
+    if condition.op == "equals" and isinstance(value, str):
+        return lambda text: text == value
+    return condition.holds
 
 
-def matches(
-    scenario: Scenario,
-    *,
-    endpoint: str,
-    merchant_no: str,
-    area: str,
-    account_field: str | None,
-    body: Mapping[str, Scalar],
-) -> bool:
-    m = scenario.match
-    if endpoint not in m.endpoints:
-        return False
-    if m.merchant_nos and merchant_no not in m.merchant_nos:
-        return False
-    if m.areas and area not in m.areas:
-        return False
-    if m.account:
-        account = _text(body.get(account_field)) if account_field else None
-        if not _all(m.account, account):
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    scenario: Scenario
+    merchant_nos: frozenset[str]
+    areas: frozenset[str]
+    account: tuple[Test, ...]
+    body: tuple[tuple[str, tuple[Test, ...]], ...]
+
+    def holds(
+        self, merchant_no: str, area: str, account_field: str | None, body: Mapping[str, Scalar]
+    ) -> bool:
+        if self.merchant_nos and merchant_no not in self.merchant_nos:
             return False
-    return all(_all(conds, _text(body.get(name))) for name, conds in m.body)
+        if self.areas and area not in self.areas:
+            return False
+        if self.account:
+            account = _text(body.get(account_field)) if account_field else None
+            if not all(test(account) for test in self.account):
+                return False
+        for name, tests in self.body:
+            text = _text(body.get(name))
+            if not all(test(text) for test in tests):
+                return False
+        return True
+
+
+def _compile(scenario: Scenario) -> _Compiled:
+    m = scenario.match
+    return _Compiled(
+        scenario,
+        frozenset(m.merchant_nos),
+        frozenset(m.areas),
+        tuple(_test(c) for c in m.account),
+        tuple((name, tuple(_test(c) for c in conds)) for name, conds in m.body),
+    )
+
+
+class Matcher:
+    """A scenario set compiled for matching."""
+
+    def __init__(self, scenarios: tuple[Scenario, ...], default: Scenario = DEFAULT_SCENARIO):
+        self.default = default
+        self._by_endpoint: dict[str, list[_Compiled]] = {}
+        for scenario in scenarios:
+            compiled = _compile(scenario)
+            for endpoint in scenario.match.endpoints:
+                self._by_endpoint.setdefault(endpoint, []).append(compiled)
+
+    def choose(
+        self,
+        *,
+        endpoint: str,
+        merchant_no: str,
+        area: str,
+        account_field: str | None,
+        body: Mapping[str, Scalar],
+    ) -> Scenario:
+        """The first scenario (in priority, then file order) whose conditions all hold."""
+        for compiled in self._by_endpoint.get(endpoint, ()):
+            if compiled.holds(merchant_no, area, account_field, body):
+                return compiled.scenario
+        return self.default
 
 
 def choose(
@@ -51,15 +108,11 @@ def choose(
     body: Mapping[str, Scalar],
     default: Scenario = DEFAULT_SCENARIO,
 ) -> Scenario:
-    """The first scenario (in priority, then file order) whose conditions all hold."""
-    for scenario in scenarios:
-        if matches(
-            scenario,
-            endpoint=endpoint,
-            merchant_no=merchant_no,
-            area=area,
-            account_field=account_field,
-            body=body,
-        ):
-            return scenario
-    return default
+    """The first scenario of ``scenarios`` that matches (compiles them: for one-off use)."""
+    return Matcher(scenarios, default).choose(
+        endpoint=endpoint,
+        merchant_no=merchant_no,
+        area=area,
+        account_field=account_field,
+        body=body,
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.protocol.jsonbody import Scalar
 from vexora_sandbox.scenarios.loader import ScenarioSet, load_scenarios, scenario_files
-from vexora_sandbox.scenarios.matcher import choose
+from vexora_sandbox.scenarios.matcher import Matcher
 from vexora_sandbox.scenarios.model import Scenario
 
 log = logging.getLogger("vexora_sandbox.scenarios")
@@ -30,6 +30,7 @@ class ScenarioRegistry:
     def __init__(self, path: str | Path | None) -> None:
         self.path = Path(path) if path else shipped_scenarios()
         self.current: ScenarioSet = load_scenarios(self.path)
+        self._matcher = Matcher(self.current.scenarios)
         self.last_error: ConfigError | None = None
         self.generation = 1
         self._stamps = self._snapshot()
@@ -53,6 +54,7 @@ class ScenarioRegistry:
             log.error("scenarios not reloaded; the previous set stays in force:\n%s", exc)
             raise
         self.current = loaded
+        self._matcher = Matcher(loaded.scenarios)
         self.last_error = None
         self.generation += 1
         log.info("scenarios reloaded: %d from %s", len(loaded.scenarios), self.path)
@@ -71,8 +73,7 @@ class ScenarioRegistry:
         account_field: str | None,
         body: Mapping[str, Scalar],
     ) -> Scenario:
-        return choose(
-            self.current.scenarios,
+        return self._matcher.choose(
             endpoint=endpoint,
             merchant_no=merchant_no,
             area=area,
