@@ -16,8 +16,19 @@ from vexora_sandbox.domain.orders import Order
 MAX_WAIT = 300.0
 
 
-def order_json(order: Order, request: web.Request) -> dict[str, Any]:
-    deliveries = [d.id for d in request.app[keys.DISPATCHER].log if d.order is order]
+def callback_ids(request: web.Request) -> dict[int, list[int]]:
+    """Each order's callback ids (keyed by id(order)), in one pass over the delivery log."""
+    ids: dict[int, list[int]] = {}
+    for delivery in request.app[keys.DISPATCHER].log:
+        ids.setdefault(id(delivery.order), []).append(delivery.id)
+    return ids
+
+
+def order_json(
+    order: Order, request: web.Request, callbacks: dict[int, list[int]] | None = None
+) -> dict[str, Any]:
+    if callbacks is None:
+        callbacks = callback_ids(request)
     return {
         "merchantNo": order.merchant_no,
         "tradeNo": order.trade_no,
@@ -37,7 +48,7 @@ def order_json(order: Order, request: web.Request) -> dict[str, Any]:
         "history": [
             {"status": c.status, "message": c.message, "at": epoch_ms(c.at)} for c in order.history
         ],
-        "callbacks": deliveries,
+        "callbacks": callbacks.get(id(order), []),
     }
 
 
@@ -45,8 +56,9 @@ async def transactions(request: web.Request) -> web.Response:
     """Orders, oldest first per merchant; filters: merchantNo, tradeNo, status, endpoint."""
     q = request.query
     merchant = merchant_filter(request)
+    callbacks = callback_ids(request)
     found = [
-        order_json(o, request)
+        order_json(o, request, callbacks)
         for o in request.app[keys.STORE].orders(merchant)
         if (not q.get("tradeNo") or o.trade_no == q["tradeNo"])
         and (not q.get("status") or o.status == q["status"])
