@@ -19,7 +19,7 @@ from vexora_sandbox.errors import ConfigError, ConfigProblem
 from vexora_sandbox.yamlfile import YamlDoc, read_yaml
 
 DEFAULT_MERCHANT = Merchant("0000000001", "sandbox-secret", "default")
-# The gateway's retry schedule after a failed callback (reference section 5).
+# The gateway's retry schedule after an unacknowledged callback (docs: "Asynchronous notification").
 GATEWAY_RETRIES = (2.0, 5.0, 10.0, 30.0, 3600.0, 10800.0, 10800.0, 10800.0)
 ENV_PREFIX = "VEXORA_SANDBOX_"
 

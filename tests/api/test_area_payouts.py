@@ -1,6 +1,6 @@
 """Payouts through the HTTP app behind an area prefix: /<area>/v1/vexora/disbursements.
 
-The URL's area selects that area's field rules (reference section 1), whatever the
+The URL's area selects that area's field rules, whatever the
 merchant's own area is.
 """
 

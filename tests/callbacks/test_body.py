@@ -1,5 +1,5 @@
 """The callback's body: its exact fields, every value a JSON string, the sign, the notifyUrl
-exactly as given, remark present or absent, and the Content-Type (reference section 5)."""
+exactly as given, remark present or absent, and the Content-Type."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ def test_the_wire_text_signs_like_the_values(body: dict[str, Any], secret: str) 
     assert sign(parsed, secret) == sign(body, secret)
 
 
-# The reference vectors (reference section 3), as tests/unit/test_signing.py pins them.
+# The signature test vectors, as tests/unit/test_signing.py pins them.
 VECTORS = [
     (
         {

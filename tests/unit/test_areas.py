@@ -18,7 +18,7 @@ from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.protocol.jsonbody import Body, JsonNumber
 from vexora_sandbox.protocol.rules import Area, EndpointRules, FieldRule, load_areas
 
-# The areas the reference (section 6) asks for, besides the seed's "default".
+# The documented areas, besides "default" (the generic payout page).
 EXPECTED_AREAS = (
     "philippines",
     "indonesia",

@@ -1,4 +1,4 @@
-"""The default area's disbursement rules (reference section 6), strict and lenient."""
+"""The default area's disbursement rules, strict and lenient."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The signature of reference section 3: its four test vectors and every detail rule."""
+"""The gateway's signature: the four test vectors and every detail rule."""
 
 from __future__ import annotations
 

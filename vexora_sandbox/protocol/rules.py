@@ -173,7 +173,7 @@ class EndpointRules:
 
 @dataclass(frozen=True, slots=True)
 class Area:
-    """One area's rules: ``default`` is the seed's field set."""
+    """One area's rules: ``default`` is the generic payout page's field set."""
 
     name: str
     title: str
