@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import MERCHANT_NO, SECRET, START, payout_body, signed
+from tests.vectors import DOCS_EXAMPLE, DOCS_EXAMPLE_BASE, DOCS_EXAMPLE_SIGN
 from vexora_sandbox import keys, sign
 
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
@@ -24,25 +25,6 @@ Client = TestClient[web.Request, web.Application]
 NOW_MS = int(START * 1000)
 PATH = "/v1/vexora/disbursements"
 LIMIT = 1024 * 1024
-
-SEED_EXAMPLE = {
-    "tradeNo": "VX20260331008901",
-    "amount": "100.00",
-    "accountNo": "880123456789012345",
-    "mobile": "081234567890",
-    "email": "rizky.pratama@example.com",
-    "firstname": "Rizky",
-    "lastname": "Pratama",
-    "notifyUrl": "https://api.merchant.com/vexora/collection/notify",
-    "timestamp": "1719876543210",
-}
-SEED_EXAMPLE_BASE = (
-    "accountNo=880123456789012345amount=100.00email=rizky.pratama@example.com"
-    "firstname=Rizkylastname=Pratamamobile=081234567890"
-    "notifyUrl=https://api.merchant.com/vexora/collection/notify"
-    "timestamp=1719876543210tradeNo=VX20260331008901"
-)
-SEED_EXAMPLE_SIGN = "1cf0e12b56fd8098d9238ef96d0ca5db"
 
 
 def failed(msg: str) -> dict[str, Any]:
@@ -207,31 +189,31 @@ async def test_a_body_of_exactly_one_mib_is_accepted(client: Client) -> None:
 
 
 async def test_missing_sign(client: Client) -> None:
-    response = await client.post(PATH, json=SEED_EXAMPLE, headers={"merchantNo": MERCHANT_NO})
+    response = await client.post(PATH, json=DOCS_EXAMPLE, headers={"merchantNo": MERCHANT_NO})
     assert response.status == 200
     assert await response.json() == failed("sign error: the sign field is missing")
-    assert response.headers["X-Sandbox-Sign-Base"] == SEED_EXAMPLE_BASE + "{secret}"
-    assert response.headers["X-Sandbox-Expected-Sign"] == SEED_EXAMPLE_SIGN
+    assert response.headers["X-Sandbox-Sign-Base"] == DOCS_EXAMPLE_BASE + "{secret}"
+    assert response.headers["X-Sandbox-Expected-Sign"] == DOCS_EXAMPLE_SIGN
 
 
 @pytest.mark.parametrize(
     "wrong",
-    ["0" * 32, sign(SEED_EXAMPLE, "another-secret"), SEED_EXAMPLE_SIGN[:-1]],
+    ["0" * 32, sign(DOCS_EXAMPLE, "another-secret"), DOCS_EXAMPLE_SIGN[:-1]],
     ids=["zeros", "other-secret", "truncated"],
 )
 async def test_wrong_sign_shows_the_base_string_and_the_expected_sign(
     client: Client, wrong: str
 ) -> None:
     response = await client.post(
-        PATH, json={**SEED_EXAMPLE, "sign": wrong}, headers={"merchantNo": MERCHANT_NO}
+        PATH, json={**DOCS_EXAMPLE, "sign": wrong}, headers={"merchantNo": MERCHANT_NO}
     )
     assert response.status == 200
     assert await response.json() == failed(
         "sign error: sign does not match the body signed with this merchant's secret "
         "(the X-Sandbox-Sign-Base response header shows the string that was hashed)"
     )
-    assert response.headers["X-Sandbox-Sign-Base"] == SEED_EXAMPLE_BASE + "{secret}"
-    assert response.headers["X-Sandbox-Expected-Sign"] == SEED_EXAMPLE_SIGN
+    assert response.headers["X-Sandbox-Sign-Base"] == DOCS_EXAMPLE_BASE + "{secret}"
+    assert response.headers["X-Sandbox-Expected-Sign"] == DOCS_EXAMPLE_SIGN
 
 
 async def test_the_sign_base_header_carries_non_ascii_text_and_number_literals(
@@ -257,7 +239,7 @@ async def test_the_sign_base_header_carries_non_ascii_text_and_number_literals(
 
 async def test_the_seed_example_signs_right_but_fails_the_mobile_rule(client: Client) -> None:
     response = await client.post(
-        PATH, json={**SEED_EXAMPLE, "sign": SEED_EXAMPLE_SIGN}, headers={"merchantNo": MERCHANT_NO}
+        PATH, json={**DOCS_EXAMPLE, "sign": DOCS_EXAMPLE_SIGN}, headers={"merchantNo": MERCHANT_NO}
     )
     assert await response.json() == failed(
         "mobile must be a 10-digit number starting with 0 (e.g. 09XXXXXXXX); "

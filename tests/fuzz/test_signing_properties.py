@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tests.fuzz.conftest import FUZZ
+from tests.vectors import CALLBACK_VECTOR, DOCS_EXAMPLE_VECTOR, TIMESTAMP_ONLY_VECTOR
 from vexora_sandbox.protocol.jsonbody import parse_body
 from vexora_sandbox.protocol.signing import SIGN_FIELD, canonical_string, sign, verify
 
@@ -92,37 +93,10 @@ def test_the_wire_text_signs_like_the_values(body: dict[str, Any], secret: str) 
     assert sign(parsed, secret) == sign(body, secret)
 
 
-# The signature test vectors, as tests/unit/test_signing.py pins them.
+# The signature test vectors: (body, secret, sign).
 VECTORS = [
-    (
-        {
-            "tradeNo": "VX20260331008901",
-            "amount": "100.00",
-            "accountNo": "880123456789012345",
-            "mobile": "081234567890",
-            "email": "rizky.pratama@example.com",
-            "firstname": "Rizky",
-            "lastname": "Pratama",
-            "notifyUrl": "https://api.merchant.com/vexora/collection/notify",
-            "timestamp": "1719876543210",
-        },
-        "sandbox-secret",
-        "1cf0e12b56fd8098d9238ef96d0ca5db",
-    ),
-    (
-        {
-            "platFormTradeNo": "VXP0000000001",
-            "tradeNo": "T20261124000001",
-            "amount": "250",
-            "status": "0000",
-            "message": "SUCCESS",
-            "successTime": "2026-11-24 10:00:02",
-            "timestamp": "1764000002000",
-            "remark": "order-42",
-        },
-        "sandbox-secret",
-        "83781c928ee6c94557d793e9715fe3e0",
-    ),
+    (body, secret, expected)
+    for body, secret, _, expected in (DOCS_EXAMPLE_VECTOR, CALLBACK_VECTOR, TIMESTAMP_ONLY_VECTOR)
 ]
 
 

@@ -4,67 +4,30 @@ from __future__ import annotations
 
 import pytest
 
+from tests.vectors import (
+    CALLBACK,
+    CALLBACK_BASE,
+    CALLBACK_SIGN,
+    DOCS_EXAMPLE,
+    DOCS_EXAMPLE_BASE,
+    DOCS_EXAMPLE_SIGN,
+    NUMBER_TIMESTAMP_BASE,
+    NUMBER_TIMESTAMP_RAW,
+    NUMBER_TIMESTAMP_SIGN,
+)
 from vexora_sandbox.errors import GatewayError
 from vexora_sandbox.protocol.jsonbody import parse_body
 from vexora_sandbox.protocol.signing import canonical_string, sign, sign_base, signed, verify
 
 SECRET = "sandbox-secret"
 
-SEED_EXAMPLE = {
-    "tradeNo": "VX20260331008901",
-    "amount": "100.00",
-    "accountNo": "880123456789012345",
-    "mobile": "081234567890",
-    "email": "rizky.pratama@example.com",
-    "firstname": "Rizky",
-    "lastname": "Pratama",
-    "notifyUrl": "https://api.merchant.com/vexora/collection/notify",
-    "timestamp": "1719876543210",
-}
-SEED_EXAMPLE_BASE = (
-    "accountNo=880123456789012345amount=100.00email=rizky.pratama@example.com"
-    "firstname=Rizkylastname=Pratamamobile=081234567890"
-    "notifyUrl=https://api.merchant.com/vexora/collection/notify"
-    "timestamp=1719876543210tradeNo=VX20260331008901"
-)
-SEED_EXAMPLE_SIGN = "1cf0e12b56fd8098d9238ef96d0ca5db"
-
-NUMBER_TIMESTAMP_RAW = (
-    b'{"amount":"250","mobile":"0912345678","email":"ana.garcia@example.com",'
-    b'"accountNo":"0000003100012345678901","firstname":"Ana","lastname":"Garc\xc3\xada",'
-    b'"tradeNo":"T20261124000001","notifyUrl":"http://127.0.0.1:9000/notify","remark":"",'
-    b'"timestamp":1764000000000}'
-)
-NUMBER_TIMESTAMP_BASE = (
-    "accountNo=0000003100012345678901amount=250email=ana.garcia@example.com"
-    "firstname=Analastname=Garcíamobile=0912345678notifyUrl=http://127.0.0.1:9000/notify"
-    "timestamp=1764000000000tradeNo=T20261124000001"
-)
-NUMBER_TIMESTAMP_SIGN = "a16bef2fbfbf40ac82baa0d6ea4dfa63"
-
-CALLBACK = {
-    "platFormTradeNo": "VXP0000000001",
-    "tradeNo": "T20261124000001",
-    "amount": "250",
-    "status": "0000",
-    "message": "SUCCESS",
-    "successTime": "2026-11-24 10:00:02",
-    "timestamp": "1764000002000",
-    "remark": "order-42",
-}
-CALLBACK_BASE = (
-    "amount=250message=SUCCESSplatFormTradeNo=VXP0000000001remark=order-42status=0000"
-    "successTime=2026-11-24 10:00:02timestamp=1764000002000tradeNo=T20261124000001"
-)
-CALLBACK_SIGN = "83781c928ee6c94557d793e9715fe3e0"
-
 
 # --- the four test vectors -----------------------------------------------------------
 
 
-def test_vector_seed_example_disbursement() -> None:
-    assert canonical_string(SEED_EXAMPLE) == SEED_EXAMPLE_BASE
-    assert sign(SEED_EXAMPLE, SECRET) == SEED_EXAMPLE_SIGN
+def test_vector_docs_example_disbursement() -> None:
+    assert canonical_string(DOCS_EXAMPLE) == DOCS_EXAMPLE_BASE
+    assert sign(DOCS_EXAMPLE, SECRET) == DOCS_EXAMPLE_SIGN
 
 
 def test_vector_number_timestamp_and_empty_remark() -> None:
@@ -88,13 +51,13 @@ def test_vector_timestamp_only_other_secret() -> None:
 
 
 def test_sign_base_is_the_canonical_string_then_the_raw_secret() -> None:
-    assert sign_base(SEED_EXAMPLE, SECRET) == SEED_EXAMPLE_BASE + SECRET
+    assert sign_base(DOCS_EXAMPLE, SECRET) == DOCS_EXAMPLE_BASE + SECRET
 
 
 def test_the_sign_field_itself_is_not_signed() -> None:
-    with_sign = {**SEED_EXAMPLE, "sign": "whatever"}
-    assert canonical_string(with_sign) == SEED_EXAMPLE_BASE
-    assert sign(with_sign, SECRET) == SEED_EXAMPLE_SIGN
+    with_sign = {**DOCS_EXAMPLE, "sign": "whatever"}
+    assert canonical_string(with_sign) == DOCS_EXAMPLE_BASE
+    assert sign(with_sign, SECRET) == DOCS_EXAMPLE_SIGN
 
 
 def test_names_sort_by_code_point_upper_case_first() -> None:
@@ -138,28 +101,28 @@ def test_booleans_sign_as_true_and_false() -> None:
 
 
 def test_verify_accepts_the_right_sign_in_lower_or_upper_case() -> None:
-    assert verify({**SEED_EXAMPLE, "sign": SEED_EXAMPLE_SIGN}, SECRET)
-    assert verify({**SEED_EXAMPLE, "sign": SEED_EXAMPLE_SIGN.upper()}, SECRET)
+    assert verify({**DOCS_EXAMPLE, "sign": DOCS_EXAMPLE_SIGN}, SECRET)
+    assert verify({**DOCS_EXAMPLE, "sign": DOCS_EXAMPLE_SIGN.upper()}, SECRET)
 
 
 @pytest.mark.parametrize(
     "given",
-    [None, "", "0" * 32, SEED_EXAMPLE_SIGN[:-1], SEED_EXAMPLE_SIGN + "0"],
+    [None, "", "0" * 32, DOCS_EXAMPLE_SIGN[:-1], DOCS_EXAMPLE_SIGN + "0"],
     ids=["null", "empty", "zeros", "short", "long"],
 )
 def test_verify_rejects_a_missing_or_wrong_sign(given: str | None) -> None:
-    assert not verify({**SEED_EXAMPLE, "sign": given}, SECRET)
-    assert not verify(SEED_EXAMPLE, SECRET)
+    assert not verify({**DOCS_EXAMPLE, "sign": given}, SECRET)
+    assert not verify(DOCS_EXAMPLE, SECRET)
 
 
 def test_verify_rejects_the_right_sign_with_another_secret() -> None:
-    assert not verify({**SEED_EXAMPLE, "sign": SEED_EXAMPLE_SIGN}, "other-secret")
+    assert not verify({**DOCS_EXAMPLE, "sign": DOCS_EXAMPLE_SIGN}, "other-secret")
 
 
 def test_signed_adds_the_sign_and_keeps_the_body() -> None:
-    result = signed(SEED_EXAMPLE, SECRET)
-    assert result == {**SEED_EXAMPLE, "sign": SEED_EXAMPLE_SIGN}
-    assert "sign" not in SEED_EXAMPLE
+    result = signed(DOCS_EXAMPLE, SECRET)
+    assert result == {**DOCS_EXAMPLE, "sign": DOCS_EXAMPLE_SIGN}
+    assert "sign" not in DOCS_EXAMPLE
 
 
 @pytest.mark.parametrize("raw", [b'{"a":"1","b":{"c":"d"}}', b'{"a":"1","b":["c"]}'])
