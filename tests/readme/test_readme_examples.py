@@ -64,3 +64,14 @@ def test_the_pytest_example_passes_with_the_installed_plugin(tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_example_piped_into_curl_is_accepted(sandbox: SandboxServer) -> None:
+    (example,) = [b for b in blocks("sh") if b.startswith("vexora-sandbox example")]
+    command = Path(sys.executable).parent / "vexora-sandbox"
+    script = example.replace(PRINTED_URL, sandbox.url).replace("\\\n", " ")
+    script = script.replace("vexora-sandbox example", f"{command} example", 1)
+    result = subprocess.run(script, shell=True, capture_output=True, text=True, timeout=60)
+    answer = json.loads(result.stdout)
+    assert (answer["code"], answer["data"]["status"]) == ("0000", "0015"), result.stderr
