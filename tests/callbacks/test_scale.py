@@ -129,7 +129,7 @@ async def test_many_due_at_once_under_the_manual_clock_stay_bounded(
     schedule(client.app, 1_000, url)
     await client.app[keys.DISPATCHER].advance(2)
     assert merchant.received == 1_000
-    assert merchant.peak_in_flight == 8
+    assert merchant.peak_in_flight == 8 // 2  # one origin: half the slots at most
     # A few tasks per request in flight (the merchant's handler, the sandbox's attempt),
     # never one per due callback.
     assert merchant.peak_tasks <= baseline + 4 * 8
@@ -151,5 +151,5 @@ async def test_many_due_at_once_on_the_system_clock_stay_bounded(
     while sum(d.acknowledged for d in dispatcher.log) < 1_000:
         assert loop.time() < deadline
         await asyncio.sleep(0.01)
-    assert merchant.peak_in_flight == 8
+    assert merchant.peak_in_flight == 8 // 2  # one origin: half the slots at most
     assert merchant.peak_tasks <= baseline + 4 * 8

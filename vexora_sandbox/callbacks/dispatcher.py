@@ -1,8 +1,11 @@
 """The callback dispatcher (design rule 7).
 
-Pending callbacks live in one heap keyed by due time, served by one task that starts at
-most ``callback_concurrency`` attempts at once over one shared ClientSession, each bounded
-by ``callback_timeout``. Nothing here sleeps per order.
+Pending callbacks live in one heap keyed by due time, served by one task that starts,
+per wake-up, every attempt already due: at most ``callback_concurrency`` at once, and at
+most half of those for one origin (scheme, host, port) so that a hanging merchant cannot
+take every slot. A callback waiting for its origin waits in that origin's queue, holding
+no slot. Attempts go over ``callbacks.http.Client`` (keep-alive, bounded reads), each
+bounded by ``callback_timeout``. Nothing here sleeps per order.
 
 Retries follow the gateway's schedule (https://docs.vexora.com/guide/areas/ "Asynchronous
 notification"): 2 s, 5 s, 10 s, 30 s, 1 h, 3 h, 3 h, 3 h after each unacknowledged attempt.
@@ -19,12 +22,13 @@ import json
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import aiohttp
 import yarl
 
+from vexora_sandbox.callbacks import http
 from vexora_sandbox.callbacks.delivery import Delivery, DeliveryLog
 from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.domain.clock import Clock, epoch_ms, gateway_time
@@ -41,14 +45,19 @@ RECORDED_BODY_CHARS = 2048
 _ENCODED_URL = re.compile(r"(?:[!#-$&-~]|%[0-9A-Fa-f]{2})+")
 
 
-def target(url: str) -> yarl.URL | str:
+def target(url: str) -> str:
     """The notifyUrl to POST to, exactly as the merchant gave it.
 
-    yarl would otherwise re-encode it (``%2F`` -> ``/``, ``%7E`` -> ``~``), and a merchant
-    may compare or sign its own callback URL as written. A URL that is not encoded yet
-    (spaces, non-ASCII) is left to yarl to encode.
+    A merchant may compare or sign its own callback URL as written, so an encoded URL is
+    sent byte for byte (``%2F`` stays ``%2F``). A URL that is not encoded yet (spaces,
+    non-ASCII) is encoded once by yarl.
     """
-    return yarl.URL(url, encoded=True) if _ENCODED_URL.fullmatch(url) else url
+    if _ENCODED_URL.fullmatch(url):
+        return url
+    try:
+        return str(yarl.URL(url))
+    except (ValueError, TypeError):
+        return url  # the client reports why it cannot be used
 
 
 def callback_body(
@@ -94,12 +103,17 @@ class Dispatcher:
         self._heap: list[tuple[float, int, Delivery]] = []
         self._seq = 0
         self._wakeup = asyncio.Event()
-        self._slots = asyncio.Semaphore(config.callback_concurrency)
+        # Due deliveries not started yet: per origin (over its cap), and ready to start.
+        self._origin_cap = max(1, config.callback_concurrency // 2)
+        self._busy: dict[http.Origin | None, int] = {}
+        self._parked: dict[http.Origin | None, deque[Delivery]] = {}
+        self._ready: deque[Delivery] = deque()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._sending: set[Delivery] = set()  # attempts on the wire (not in the heap)
         self._waiters: set[asyncio.Future[None]] = set()
-        self._session: aiohttp.ClientSession | None = None
+        self._client = http.Client(limit_per_origin=self._origin_cap)
         self._task: asyncio.Task[None] | None = None
+        self._taken = 0  # deliveries taken from the heap to be attempted
         self.delivered = 0
         self.failed_attempts = 0
 
@@ -190,16 +204,31 @@ class Dispatcher:
                 kept.append(item)
         heapq.heapify(kept)
         self._heap = kept
+        for waiting in (self._ready, *self._parked.values()):
+            for delivery in waiting:
+                if merchant_no is None or delivery.order.merchant_no == merchant_no:
+                    delivery.cancelled = True
+                    dropped += 1
+        self._ready = deque(d for d in self._ready if not d.cancelled)
+        for origin, parked in list(self._parked.items()):
+            self._parked[origin] = deque(d for d in parked if not d.cancelled)
         self._wakeup.set()
         return dropped
 
+    def _waiting(self) -> Iterable[Delivery]:
+        """Due, not started: ready, or queued behind their origin's cap."""
+        yield from self._ready
+        for parked in self._parked.values():
+            yield from parked
+
     def _pending_deliveries(self) -> Iterable[Delivery]:
         yield from (item[2] for item in self._heap)
+        yield from self._waiting()
         yield from (d for d in self.log if d.pending)
 
     @property
     def pending_count(self) -> int:
-        return len(self._heap)
+        return len(self._heap) + len(self._ready) + sum(map(len, self._parked.values()))
 
     @property
     def in_flight_count(self) -> int:
@@ -208,11 +237,6 @@ class Dispatcher:
     # --- running ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.config.callback_concurrency),
-            # Redirects are not followed: a 3xx is an answer that is not "OK".
-            cookie_jar=aiohttp.DummyCookieJar(),
-        )
         self._task = asyncio.create_task(self._run(), name="vexora-callback-dispatcher")
 
     async def stop(self) -> None:
@@ -233,32 +257,47 @@ class Dispatcher:
             )
         else:
             log.info("stopping with no pending callbacks")
-        if self._session is not None:
-            await self._session.close()
+        await self._client.close()
 
     async def _run(self) -> None:
         while True:
-            if not self._heap:
-                self._wakeup.clear()
-                await self._wakeup.wait()
+            self._wakeup.clear()
+            self._launch()
+            timeout: float | None = None  # woken by a new head, a cancel or a free slot
+            if self._heap and not self._full and not self.clock.manual:
+                timeout = max(0.0, self._heap[0][0] - self.clock.now())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wakeup.wait()
+
+    @property
+    def _full(self) -> bool:
+        return len(self._in_flight) >= self.config.callback_concurrency
+
+    def _launch(self) -> None:
+        """Start every attempt already due, within the global and per-origin caps."""
+        now = self.clock.now()
+        while not self._full:
+            if self._ready:
+                delivery = self._ready.popleft()
+            elif self._heap and self._heap[0][0] <= now:
+                delivery = heapq.heappop(self._heap)[2]
+                self._taken += 1
+            else:
+                return
+            if delivery.cancelled:
                 continue
-            wait = self._heap[0][0] - self.clock.now()
-            if wait > 0:
-                self._wakeup.clear()
-                timeout = None if self.clock.manual else wait
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout)
+            origin = _origin(delivery.url)
+            busy = self._busy.get(origin, 0)
+            if busy >= self._origin_cap and origin is not None:
+                self._parked.setdefault(origin, deque()).append(delivery)
                 continue
-            await self._slots.acquire()
-            if not self._heap or self._heap[0][0] > self.clock.now():
-                self._slots.release()
-                continue
-            _, _, delivery = heapq.heappop(self._heap)
-            task = asyncio.create_task(self._fire(delivery))
+            self._busy[origin] = busy + 1
+            task = asyncio.create_task(self._fire(delivery, origin))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
-    async def _fire(self, delivery: Delivery) -> None:
+    async def _fire(self, delivery: Delivery, origin: http.Origin | None) -> None:
         """One attempt (building the body first when it falls due); holds a slot."""
         try:
             await self._attempt(delivery)
@@ -269,24 +308,24 @@ class Dispatcher:
             self.errors.append(exc)
             delivery.gave_up = True
         finally:
-            self._slots.release()
+            self._busy[origin] -= 1
+            if not self._busy[origin]:
+                del self._busy[origin]
+            parked = self._parked.get(origin)
+            if parked:
+                self._ready.append(parked.popleft())
+                if not parked:
+                    del self._parked[origin]
+            self._wakeup.set()
             self._notify()
 
-    async def _fire_when_free(self, delivery: Delivery) -> None:
-        await self._slots.acquire()
-        await self._fire(delivery)
-
-    async def _drain(self, batch: list[Delivery]) -> None:
-        """Attempt ``batch`` in order with at most ``callback_concurrency`` tasks: never one
-        task per callback, however many fall due at once."""
-        queue = iter(batch)
-
-        async def worker() -> None:
-            for delivery in queue:
-                await self._fire_when_free(delivery)
-
-        workers = min(len(batch), self.config.callback_concurrency)
-        await asyncio.gather(*(worker() for _ in range(workers)))
+    async def _settle(self) -> None:
+        """Start everything due now and wait until all of it, and all under way, is done."""
+        while True:
+            self._launch()
+            if not self._in_flight:
+                return
+            await asyncio.wait(list(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
 
     async def advance(self, seconds: float) -> int:
         """Manual clock: make everything due within ``seconds`` happen, in order; the count.
@@ -298,21 +337,15 @@ class Dispatcher:
         if not self.clock.manual:
             raise RuntimeError("the clock is not manual")
         set_time: Callable[[float], None] = self.clock.set  # type: ignore[attr-defined]
-        target = self.clock.now() + seconds
-        handled = 0
+        until = self.clock.now() + seconds
+        taken = self._taken
         while True:
-            if self._in_flight:
-                await asyncio.gather(*list(self._in_flight), return_exceptions=True)
-            if not (self._heap and self._heap[0][0] <= target):
+            await self._settle()
+            if not (self._heap and self._heap[0][0] <= until):
                 break
             set_time(max(self._heap[0][0], self.clock.now()))
-            batch: list[Delivery] = []
-            while self._heap and self._heap[0][0] <= self.clock.now():
-                batch.append(heapq.heappop(self._heap)[2])
-            await self._drain(batch)
-            handled += len(batch)
-        set_time(target)
-        return handled
+        set_time(until)
+        return self._taken - taken
 
     # --- one attempt -----------------------------------------------------------------
 
@@ -341,37 +374,23 @@ class Dispatcher:
             return
         if delivery.payload is None:
             self._prepare(delivery)
-        assert delivery.payload is not None and self._session is not None
+        assert delivery.payload is not None
         number = len(delivery.attempts) + 1
         record: dict[str, Any] = {"attempt": number, "at": epoch_ms(self.clock.now())}
         started = time.perf_counter()
-        status: int | None = None
-        text = ""
-        error: str | None = None
-        limit = self.config.callback_max_response
         self._sending.add(delivery)
         try:
-            async with self._session.post(
+            # Redirects are not followed: a 3xx is an answer that is not "OK".
+            answer = await self._client.post(
                 target(delivery.url),
-                data=delivery.payload,
-                headers={"Content-Type": "application/json"},
-                timeout=aiohttp.ClientTimeout(total=self.config.callback_timeout),
-                allow_redirects=False,
-            ) as response:
-                status = response.status
-                raw, complete = await _read_bounded(response, limit)
-                text = raw.decode("utf-8", "replace")
-                if not complete:
-                    error = f"answer longer than {limit} bytes; the rest was not read"
-                    response.close()
-        except TimeoutError:
-            error = f"no complete answer within {self.config.callback_timeout:g} s"
-        except aiohttp.ClientError as exc:
-            error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        except ValueError as exc:  # e.g. an URL aiohttp cannot use
-            error = f"cannot send to this URL: {exc}"
+                delivery.payload,
+                timeout=self.config.callback_timeout,
+                max_response=self.config.callback_max_response,
+            )
         finally:
             self._sending.discard(delivery)
+        status, error = answer.status, answer.error
+        text = answer.body.decode("utf-8", "replace")
         record["latencyMs"] = round((time.perf_counter() - started) * 1000, 1)
         record["responseStatus"] = status
         record["responseBody"] = text[:RECORDED_BODY_CHARS]
@@ -435,15 +454,9 @@ class Dispatcher:
                 self._waiters.discard(waiter)
 
 
-async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the answer, and whether that was all of it."""
-    chunks: list[bytes] = []
-    remaining = limit
-    while remaining > 0:
-        chunk = await response.content.read(remaining)
-        if not chunk:
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    complete = response.content.at_eof() or not await response.content.read(1)
-    return b"".join(chunks), complete
+def _origin(url: str) -> http.Origin | None:
+    """Where ``url`` goes, for the per-origin cap; None when it cannot be used at all."""
+    try:
+        return http.parse_url(target(url)).origin
+    except ValueError:
+        return None
