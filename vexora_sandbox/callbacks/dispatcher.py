@@ -63,7 +63,7 @@ def target(url: str) -> str:
 def callback_body(
     order: Order, status: str, message: str, now: float, amount: str | None
 ) -> dict[str, str]:
-    """The callback's fields, every value a string (reference section 5); sign not included."""
+    """The callback's fields, every value a string (docs: "Asynchronous notification"); no sign."""
     body = {
         "platFormTradeNo": order.platform_trade_no,
         "tradeNo": order.trade_no,
