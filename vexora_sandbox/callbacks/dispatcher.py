@@ -18,69 +18,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-import json
 import logging
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import yarl
-
 from vexora_sandbox.callbacks import http
+from vexora_sandbox.callbacks.body import callback_body, origin_of, signed_payload, target
 from vexora_sandbox.callbacks.delivery import Delivery, DeliveryLog
 from vexora_sandbox.config import SandboxConfig
-from vexora_sandbox.domain.clock import Clock, epoch_ms, gateway_time
-from vexora_sandbox.domain.orders import Order, OrderKind, default_message, is_success
+from vexora_sandbox.domain.clock import Clock, epoch_ms
+from vexora_sandbox.domain.orders import Order, default_message
 from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
-from vexora_sandbox.protocol import signing
 from vexora_sandbox.scenarios.model import CallbackSpec
 
 log = logging.getLogger("vexora_sandbox.callbacks")
 
 RECORDED_BODY_CHARS = 2048
-# A URL that is already percent-encoded: printable ASCII, every % followed by two hex digits.
-_ENCODED_URL = re.compile(r"(?:[!#-$&-~]|%[0-9A-Fa-f]{2})+")
-
-
-def target(url: str) -> str:
-    """The notifyUrl to POST to, exactly as the merchant gave it.
-
-    A merchant may compare or sign its own callback URL as written, so an encoded URL is
-    sent byte for byte (``%2F`` stays ``%2F``). A URL that is not encoded yet (spaces,
-    non-ASCII) is encoded once by yarl.
-    """
-    if _ENCODED_URL.fullmatch(url):
-        return url
-    try:
-        return str(yarl.URL(url))
-    except (ValueError, TypeError):
-        return url  # the client reports why it cannot be used
-
-
-def callback_body(
-    order: Order, status: str, message: str, now: float, amount: str | None
-) -> dict[str, str]:
-    """The callback's fields, every value a string (docs: "Asynchronous notification"); no sign."""
-    body = {
-        "platFormTradeNo": order.platform_trade_no,
-        "tradeNo": order.trade_no,
-        "amount": amount or order.paid_amount or order.amount,
-        "status": status,
-        "message": message,
-        "timestamp": str(epoch_ms(now)),
-    }
-    if is_success(status) and order.success_time is not None:
-        body["successTime"] = gateway_time(order.success_time)
-    if order.remark:
-        body["remark"] = order.remark
-    if order.kind is OrderKind.PAYIN:
-        for key in ("channelCode", "wayCode"):
-            if order.extras.get(key):
-                body[key] = order.extras[key]
-    return body
 
 
 class Dispatcher:
@@ -287,7 +243,7 @@ class Dispatcher:
                 return
             if delivery.cancelled:
                 continue
-            origin = _origin(delivery.url)
+            origin = origin_of(delivery.url)
             busy = self._busy.get(origin, 0)
             if busy >= self._origin_cap and origin is not None:
                 self._parked.setdefault(origin, deque()).append(delivery)
@@ -362,12 +318,7 @@ class Dispatcher:
             delivery.applied = change is not None
         body = callback_body(order, spec.status, message, self.clock.now(), spec.amount)
         secret = self.store.merchant(order.merchant_no).secret
-        if spec.sign == "valid":
-            body["sign"] = signing.sign(body, secret)
-        elif spec.sign == "invalid":
-            body["sign"] = signing.sign(body, secret + "\x00not-the-secret")
-        delivery.body = body
-        delivery.payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        delivery.body, delivery.payload = signed_payload(body, secret, spec.sign)
 
     async def _attempt(self, delivery: Delivery) -> None:
         if delivery.cancelled:
@@ -452,11 +403,3 @@ class Dispatcher:
                     await asyncio.wait_for(waiter, remaining)
             finally:
                 self._waiters.discard(waiter)
-
-
-def _origin(url: str) -> http.Origin | None:
-    """Where ``url`` goes, for the per-origin cap; None when it cannot be used at all."""
-    try:
-        return http.parse_url(target(url)).origin
-    except ValueError:
-        return None

@@ -20,20 +20,24 @@ import socket
 import ssl
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from vexora_sandbox._version import __version__
+from vexora_sandbox.callbacks.answer import (
+    MAX_HEADER_BYTES,
+    Failed,
+    Reading,
+    cut_short,
+    read_answer,
+)
 
 USER_AGENT = f"vexora-sandbox/{__version__}"
-MAX_HEADER_BYTES = 64 * 1024
 IDLE_SECONDS = 15.0  # a pooled connection idle longer than this is not reused
 MAX_IDLE_TOTAL = 256
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PRINTABLE = re.compile(r"[!-~]+")
-_STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([1-9][0-9]{2})(?: [^\r\n]*)?")
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +111,6 @@ class _Gate:
         self.users = 0
 
 
-class _Failed(Exception):
-    """An attempt that went wrong; the message is what the journal records."""
-
-
 class _Stale(Exception):
     """A pooled connection closed before any byte of the answer: safe to try again."""
 
@@ -131,22 +131,6 @@ class _Connection:
 
     def abort(self) -> None:
         self.writer.transport.abort()
-
-
-@dataclass(slots=True)
-class _Reading:
-    """The answer as far as it got: kept for the journal when the attempt fails."""
-
-    status: int | None = None
-    chunks: list[bytes] = field(default_factory=list)
-    size: int = 0
-    received: bool = False  # any byte of the answer at all
-    header_bytes: int = 0
-    expected: int | None = None  # the Content-Length
-
-    def add(self, data: bytes) -> None:
-        self.chunks.append(data)
-        self.size += len(data)
 
 
 class Client:
@@ -180,7 +164,7 @@ class Client:
         if gate is None:
             gate = self._gates[target.origin] = _Gate(self.limit_per_origin)
         gate.users += 1
-        reading = _Reading()
+        reading = Reading()
         try:
             await gate.slots.acquire()
         except BaseException:
@@ -195,7 +179,7 @@ class Client:
                     error = f"answer longer than {max_response} bytes; the rest was not read"
             except TimeoutError:
                 error = f"no complete answer within {timeout:g} s"
-            except _Failed as exc:
+            except Failed as exc:
                 error = str(exc)
         finally:
             gate.slots.release()
@@ -212,7 +196,7 @@ class Client:
         gate = self._gates.get(origin)
         return gate.users if gate else 0
 
-    async def _exchange(self, target: Target, body: bytes, limit: int, reading: _Reading) -> bool:
+    async def _exchange(self, target: Target, body: bytes, limit: int, reading: Reading) -> bool:
         request = b"%sContent-Length: %d\r\n\r\n%s" % (target.head, len(body), body)
         pooled = self._take(target.origin)
         if pooled is not None:
@@ -224,29 +208,29 @@ class Client:
         try:
             return await self._on(connection, request, limit, reading)
         except _Stale:
-            raise _Failed("connection closed before any answer") from None
+            raise Failed("connection closed before any answer") from None
 
     async def _on(
-        self, connection: _Connection, request: bytes, limit: int, reading: _Reading
+        self, connection: _Connection, request: bytes, limit: int, reading: Reading
     ) -> bool:
         self._busy.add(connection)
         keep = False
         try:
             connection.writer.write(request)
-            complete, keep = await _read_answer(connection.reader, limit, reading)
+            complete, keep = await read_answer(connection.reader, limit, reading)
             return complete
         except asyncio.IncompleteReadError as exc:
             if not reading.received and not exc.partial:
                 raise _Stale from None
-            raise _Failed(_cut_short(reading, exc)) from None
+            raise Failed(cut_short(reading, exc)) from None
         except asyncio.LimitOverrunError:
-            raise _Failed(f"answer headers longer than {MAX_HEADER_BYTES} bytes") from None
+            raise Failed(f"answer headers longer than {MAX_HEADER_BYTES} bytes") from None
         except (ConnectionResetError, BrokenPipeError) as exc:
             if not reading.received:
                 raise _Stale from None
-            raise _Failed(f"connection reset in the middle of the answer ({exc})") from None
+            raise Failed(f"connection reset in the middle of the answer ({exc})") from None
         except OSError as exc:
-            raise _Failed(f"connection failed: {exc.strerror or exc}") from None
+            raise Failed(f"connection failed: {exc.strerror or exc}") from None
         finally:
             self._busy.discard(connection)
             if keep and not self._closed:
@@ -269,16 +253,16 @@ class Client:
                 limit=MAX_HEADER_BYTES,
             )
         except ConnectionRefusedError:
-            raise _Failed(f"connection refused by {origin}") from None
+            raise Failed(f"connection refused by {origin}") from None
         except socket.gaierror as exc:
-            raise _Failed(f"cannot resolve {origin.host}: {exc.strerror or exc}") from None
+            raise Failed(f"cannot resolve {origin.host}: {exc.strerror or exc}") from None
         except ssl.SSLCertVerificationError as exc:
             reason = exc.verify_message or exc.reason
-            raise _Failed(f"TLS certificate of {origin} not accepted: {reason}") from None
+            raise Failed(f"TLS certificate of {origin} not accepted: {reason}") from None
         except ssl.SSLError as exc:
-            raise _Failed(f"TLS handshake with {origin} failed: {exc.reason or exc}") from None
+            raise Failed(f"TLS handshake with {origin} failed: {exc.reason or exc}") from None
         except OSError as exc:
-            raise _Failed(f"cannot connect to {origin}: {exc.strerror or exc}") from None
+            raise Failed(f"cannot connect to {origin}: {exc.strerror or exc}") from None
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -330,122 +314,3 @@ class Client:
                     wait.cancel()
                 elif not wait.cancelled():
                     wait.exception()  # retrieved: a peer that reset is no news here
-
-
-def _cut_short(reading: _Reading, exc: asyncio.IncompleteReadError) -> str:
-    if reading.status is None:
-        got = exc.partial[:80]
-        if got and not got.startswith(b"HTTP/"[: len(got)]):
-            return f"not an HTTP answer: {got!r}"
-        return f"connection closed in the middle of the answer's headers after {got!r}"
-    if exc.partial:
-        reading.add(exc.partial)
-    of = f" of {reading.expected}" if reading.expected is not None else ""
-    return f"answer cut short: the connection closed after {reading.size}{of} body bytes"
-
-
-async def _read_head(reader: asyncio.StreamReader, reading: _Reading) -> bytes:
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if exc.partial:
-            reading.received = True
-        raise
-    except asyncio.LimitOverrunError:
-        reading.received = True
-        raise
-    reading.received = True
-    reading.header_bytes += len(head)
-    if reading.header_bytes > MAX_HEADER_BYTES:
-        raise asyncio.LimitOverrunError("headers", reading.header_bytes)
-    return head
-
-
-async def _read_answer(
-    reader: asyncio.StreamReader, limit: int, reading: _Reading
-) -> tuple[bool, bool]:
-    """Read one answer into ``reading``: (complete, connection reusable)."""
-    while True:
-        head = await _read_head(reader, reading)
-        lines = head[:-4].split(b"\r\n")
-        match = _STATUS_LINE.fullmatch(lines[0])
-        if match is None:
-            raise _Failed(f"not an HTTP answer: {lines[0][:80]!r}")
-        status = int(match.group(2))
-        if status >= 200:
-            break
-        if status == 101:
-            raise _Failed("not an HTTP answer: 101 Switching Protocols to a POST")
-    reading.status = status
-    minor = match.group(1)
-    headers: dict[bytes, bytes] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon or not _TOKEN.fullmatch(name):
-            raise _Failed(f"not an HTTP answer: bad header line {line[:80]!r}")
-        key = name.lower()
-        value = value.strip(b" \t")
-        if key in headers:
-            if key == b"content-length" and headers[key] != value:
-                raise _Failed("not an HTTP answer: conflicting Content-Length headers")
-            headers[key] = headers[key] + b", " + value
-        else:
-            headers[key] = value
-    tokens = {t.strip().lower() for t in headers.get(b"connection", b"").split(b",")}
-    keep = b"close" not in tokens if minor == b"1" else b"keep-alive" in tokens
-    encoding = headers.get(b"transfer-encoding")
-    length = headers.get(b"content-length")
-    if status in (204, 304):
-        return True, keep
-    if encoding is not None:
-        if encoding.lower().rsplit(b",", 1)[-1].strip() != b"chunked":
-            return await _read_to_close(reader, limit, reading), False
-        complete = await _read_chunked(reader, limit, reading)
-        return complete, keep and complete
-    if length is not None:
-        if not length.isdigit() or len(length) > 18:
-            raise _Failed(f"not an HTTP answer: Content-Length {length[:40]!r}")
-        size = reading.expected = int(length)
-        if size:
-            reading.add(await reader.readexactly(min(size, limit)))
-        return size <= limit, keep and size <= limit
-    return await _read_to_close(reader, limit, reading), False
-
-
-async def _read_to_close(reader: asyncio.StreamReader, limit: int, reading: _Reading) -> bool:
-    while reading.size < limit:
-        data = await reader.read(limit - reading.size)
-        if not data:
-            return True
-        reading.add(data)
-    return reader.at_eof() or not await reader.read(1)
-
-
-async def _read_chunked(reader: asyncio.StreamReader, limit: int, reading: _Reading) -> bool:
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        reading.header_bytes += len(line)
-        size_text = line[:-2].split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise _Failed(f"not an HTTP answer: bad chunk size {line[:40]!r}") from None
-        if size == 0:
-            break
-        room = limit - reading.size
-        if size > room:
-            if room:
-                reading.add(await reader.readexactly(room))
-            return False
-        reading.add(await reader.readexactly(size))
-        if await reader.readexactly(2) != b"\r\n":
-            raise _Failed("not an HTTP answer: a chunk not followed by CRLF")
-        if reading.header_bytes > MAX_HEADER_BYTES:
-            raise asyncio.LimitOverrunError("chunk lines", reading.header_bytes)
-    while True:  # trailers, up to an empty line
-        line = await reader.readuntil(b"\r\n")
-        reading.header_bytes += len(line)
-        if reading.header_bytes > MAX_HEADER_BYTES:
-            raise asyncio.LimitOverrunError("trailers", reading.header_bytes)
-        if line == b"\r\n":
-            return True

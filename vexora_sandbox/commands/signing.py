@@ -108,7 +108,7 @@ def callback_for(args: argparse.Namespace, now: float) -> dict[str, str]:
     """The signed callback body the flags describe, built by the dispatcher's builder."""
     from decimal import Decimal
 
-    from vexora_sandbox.callbacks.dispatcher import callback_body
+    from vexora_sandbox.callbacks.body import callback_body
     from vexora_sandbox.domain.clock import IdFactory
     from vexora_sandbox.domain.orders import Order, OrderKind, default_message, is_success
     from vexora_sandbox.protocol import signing

@@ -1,0 +1,74 @@
+"""What a callback carries: its fields, its sign, its bytes, and where it goes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import yarl
+
+from vexora_sandbox.callbacks import http
+from vexora_sandbox.domain.clock import epoch_ms, gateway_time
+from vexora_sandbox.domain.orders import Order, OrderKind, is_success
+from vexora_sandbox.protocol import signing
+from vexora_sandbox.scenarios.model import SignMode
+
+# A URL that is already percent-encoded: printable ASCII, every % followed by two hex digits.
+_ENCODED_URL = re.compile(r"(?:[!#-$&-~]|%[0-9A-Fa-f]{2})+")
+
+
+def target(url: str) -> str:
+    """The notifyUrl to POST to, exactly as the merchant gave it.
+
+    A merchant may compare or sign its own callback URL as written, so an encoded URL is
+    sent byte for byte (``%2F`` stays ``%2F``). A URL that is not encoded yet (spaces,
+    non-ASCII) is encoded once by yarl.
+    """
+    if _ENCODED_URL.fullmatch(url):
+        return url
+    try:
+        return str(yarl.URL(url))
+    except (ValueError, TypeError):
+        return url  # the client reports why it cannot be used
+
+
+def callback_body(
+    order: Order, status: str, message: str, now: float, amount: str | None
+) -> dict[str, str]:
+    """The callback's fields, every value a string (docs: "Asynchronous notification"); no sign."""
+    body = {
+        "platFormTradeNo": order.platform_trade_no,
+        "tradeNo": order.trade_no,
+        "amount": amount or order.paid_amount or order.amount,
+        "status": status,
+        "message": message,
+        "timestamp": str(epoch_ms(now)),
+    }
+    if is_success(status) and order.success_time is not None:
+        body["successTime"] = gateway_time(order.success_time)
+    if order.remark:
+        body["remark"] = order.remark
+    if order.kind is OrderKind.PAYIN:
+        for key in ("channelCode", "wayCode"):
+            if order.extras.get(key):
+                body[key] = order.extras[key]
+    return body
+
+
+def signed_payload(
+    body: dict[str, str], secret: str, mode: SignMode
+) -> tuple[dict[str, str], bytes]:
+    """The body with its sign as the scenario says (valid, invalid, missing), and its bytes."""
+    if mode == "valid":
+        body["sign"] = signing.sign(body, secret)
+    elif mode == "invalid":
+        body["sign"] = signing.sign(body, secret + "\x00not-the-secret")
+    return body, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def origin_of(url: str) -> http.Origin | None:
+    """Where ``url`` goes, for the per-origin cap; None when it cannot be used at all."""
+    try:
+        return http.parse_url(target(url)).origin
+    except ValueError:
+        return None
