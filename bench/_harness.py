@@ -7,6 +7,7 @@ stopped (SIGTERM, then SIGKILL after a grace period) when the script ends.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -27,6 +28,28 @@ SANDBOX = [PYTHON, "-m", "vexora_sandbox"]
 MERCHANT_NO = "0000000001"
 SECRET = "sandbox-secret"
 _URL = re.compile(r"serving on (http://\S+)")
+
+
+def sign(body: dict[str, str]) -> str:
+    """The gateway's sign with the default merchant's secret (stdlib only, like a client)."""
+    base = "".join(f"{k}={body[k]}" for k in sorted(body) if body[k] != "")
+    return hashlib.md5((base + SECRET).encode()).hexdigest()
+
+
+def payout(trade_no: str, notify_url: str, timestamp: str | None = None) -> dict[str, str]:
+    """A signed default-area disbursement body."""
+    body = {
+        "tradeNo": trade_no,
+        "amount": "150",
+        "accountNo": "880123456789012345",
+        "mobile": "0912345678",
+        "email": "rizky.pratama@example.com",
+        "firstname": "Rizky",
+        "lastname": "Pratama",
+        "notifyUrl": notify_url,
+        "timestamp": timestamp or str(int(time.time() * 1000)),
+    }
+    return {**body, "sign": sign(body)}
 
 
 def machine() -> str:

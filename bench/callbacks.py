@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import socket
 import tempfile
@@ -32,27 +31,6 @@ import aiohttp
 TARGET_P99_MS = 100.0
 BATCHES = 20
 LEAD = 4.0  # seconds between the last order and the common due time
-
-
-def _signed(body: dict[str, str]) -> dict[str, str]:
-    base = "".join(f"{k}={body[k]}" for k in sorted(body) if body[k] != "")
-    return {**body, "sign": hashlib.md5((base + h.SECRET).encode()).hexdigest()}
-
-
-def payout(trade_no: str, notify_url: str) -> dict[str, str]:
-    return _signed(
-        {
-            "tradeNo": trade_no,
-            "amount": "150",
-            "accountNo": "880123456789012345",
-            "mobile": "0912345678",
-            "email": "rizky.pratama@example.com",
-            "firstname": "Rizky",
-            "lastname": "Pratama",
-            "notifyUrl": notify_url,
-            "timestamp": str(int(time.time() * 1000)),
-        }
-    )
 
 
 def scenarios(afters: list[float]) -> str:
@@ -106,7 +84,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
         dead = f"http://127.0.0.1:{dead_port()}/notify"
         connector = aiohttp.TCPConnector(limit=64)
         async with aiohttp.ClientSession(connector=connector) as session:
-            warm = [payout(f"WARM{i}", rec.url + "/warm") for i in range(per_batch)]
+            warm = [h.payout(f"WARM{i}", rec.url + "/warm") for i in range(per_batch)]
             started = time.perf_counter()
             await create(session, sandbox.url, warm)
             batch_seconds = (time.perf_counter() - started) * 1.02
@@ -128,7 +106,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
                     if i < args.dead and batch in (0, BATCHES // 2):
                         url = dead if batch == 0 else rec.url + "/hang"
                         dead_ones.add(trade_no)
-                    bodies.append(payout(trade_no, url))
+                    bodies.append(h.payout(trade_no, url))
                 # Keep to the schedule the afters assumed.
                 lag = began + batch * batch_seconds - time.perf_counter()
                 if lag > 0:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import time
 from typing import Any
 
@@ -21,22 +20,6 @@ import _harness as h
 import aiohttp
 
 TARGET_KIB = 2.0
-
-
-def payout(trade_no: str, notify_url: str) -> dict[str, str]:
-    body = {
-        "tradeNo": trade_no,
-        "amount": "150",
-        "accountNo": "880123456789012345",
-        "mobile": "0912345678",
-        "email": "rizky.pratama@example.com",
-        "firstname": "Rizky",
-        "lastname": "Pratama",
-        "notifyUrl": notify_url,
-        "timestamp": str(int(time.time() * 1000)),
-    }
-    base = "".join(f"{k}={body[k]}" for k in sorted(body))
-    return {**body, "sign": hashlib.md5((base + h.SECRET).encode()).hexdigest()}
 
 
 async def create(
@@ -50,7 +33,7 @@ async def create(
         for n in numbers:
             async with session.post(
                 url + "/v1/vexora/disbursements",
-                json=payout(f"{prefix}{n:09d}", notify),
+                json=h.payout(f"{prefix}{n:09d}", notify),
                 headers={"merchantNo": h.MERCHANT_NO},
             ) as response:
                 ok += (await response.json())["code"] == "0000"

@@ -22,7 +22,6 @@ Run: ``.venv/bin/python bench/throughput.py [--duration 10] [--connections 50]``
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import subprocess
@@ -40,27 +39,11 @@ PAYOUTS = "/v1/vexora/disbursements"
 QUERIES = "/v1/vexora/queryPayOutResult"
 
 
-def _sign(body: dict[str, str]) -> str:
-    base = "".join(f"{k}={body[k]}" for k in sorted(body) if body[k] != "")
-    return hashlib.md5((base + h.SECRET).encode()).hexdigest()
-
-
 def write_creates(path: Path, prefix: str, count: int, notify_url: str) -> Path:
     now = str(int(time.time() * 1000))
     with path.open("w") as out:
         for i in range(count):
-            body = {
-                "tradeNo": f"{prefix}{i:09d}",
-                "amount": "150",
-                "accountNo": "880123456789012345",
-                "mobile": "0912345678",
-                "email": "rizky.pratama@example.com",
-                "firstname": "Rizky",
-                "lastname": "Pratama",
-                "notifyUrl": notify_url,
-                "timestamp": now,
-            }
-            body["sign"] = _sign(body)
+            body = h.payout(f"{prefix}{i:09d}", notify_url, now)
             out.write(json.dumps(body, separators=(",", ":")) + "\n")
     return path
 
@@ -70,7 +53,7 @@ def write_queries(path: Path, trade_nos: list[str]) -> Path:
     with path.open("w") as out:
         for trade_no in trade_nos:
             body = {"tradeNo": trade_no, "timestamp": now}
-            body["sign"] = _sign(body)
+            body["sign"] = h.sign(body)
             out.write(json.dumps(body, separators=(",", ":")) + "\n")
     return path
 
