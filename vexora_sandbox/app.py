@@ -11,10 +11,9 @@ from pathlib import Path
 from aiohttp import web
 
 from vexora_sandbox import keys
-from vexora_sandbox.admin import control, health, inspect, settle
-from vexora_sandbox.admin.common import admin_token
+from vexora_sandbox.admin.app import PREFIX as ADMIN_PREFIX
+from vexora_sandbox.admin.app import create_admin_app
 from vexora_sandbox.api import routes
-from vexora_sandbox.api.middleware import gateway_middleware
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, SystemClock
@@ -66,8 +65,7 @@ def create_app(
     if clock is None:
         clock = ManualClock() if config.clock == "manual" else SystemClock()
     app = web.Application(
-        middlewares=[gateway_middleware, admin_token],
-        # The body limit is enforced (with the gateway's envelope) in api.gateway; aiohttp's
+        # The body limit is enforced (with the gateway's envelope) in api.checks; aiohttp's
         # own limit sits just above it so that the envelope, not an HTML 413, is what users see.
         client_max_size=config.max_body_bytes + 1,
     )
@@ -77,7 +75,10 @@ def create_app(
     app[keys.CLOCK] = clock
     app[keys.IDS] = ids
     app[keys.STORE] = store
-    payments = Payments(store, clock, ids)
+    # Settlement is business time, scaled like every callback delay.
+    payments = Payments(
+        store, clock, ids, settlement_delay=config.settlement_delay * config.time_scale
+    )
     app[keys.PAYMENTS] = payments
     app[keys.AREAS] = _areas(config)
     app[keys.REQUESTS] = Journal(config.journal_size)
@@ -89,11 +90,11 @@ def create_app(
     app.cleanup_ctx.append(_dispatcher)
     if config.watch:
         app.cleanup_ctx.append(_watcher)
+    # Order matters: the gateway's routes and the payer's page, the admin sub-application,
+    # then the gateway's envelope for every other URL.
     routes.setup_routes(app)
-    health.setup_routes(app)
-    inspect.setup_routes(app)
-    control.setup_routes(app)
-    settle.setup_routes(app)
+    app.add_subapp(ADMIN_PREFIX, create_admin_app())
+    routes.setup_fallback(app)
     return app
 
 

@@ -46,6 +46,7 @@ class SandboxConfig:
     admin_token: str | None = None
     max_body_bytes: int = 1024 * 1024
     timestamp_window: float | None = None
+    # Collections settle on T+1 (https://docs.vexora.com/guide/areas/ "queryBalance").
     settlement_delay: float = 86400.0
     areas_dir: str | None = None
     public_url: str | None = None

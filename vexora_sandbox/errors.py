@@ -1,7 +1,7 @@
 """One hierarchy of errors.
 
 ``GatewayError`` is what the merchant sees on the wire: it is rendered as the gateway's
-envelope by exactly one middleware (``api.middleware``). ``ConfigError`` is an operator's
+envelope in exactly one place (``api.routes.dispatch``). ``ConfigError`` is an operator's
 mistake (a config file, a scenario file, a flag) and is reported by the CLI with exit
 code 2 and no traceback.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-REQUEST_FAILED = "8000"
-SYSTEM_EXCEPTION = "5000"
+from vexora_sandbox.protocol.names import Code
 
 
 class GatewayError(Exception):
@@ -21,7 +20,7 @@ class GatewayError(Exception):
         self,
         msg: str,
         *,
-        code: str = REQUEST_FAILED,
+        code: Code = Code.REQUEST_FAILED,
         http_status: int = 200,
         headers: dict[str, str] | None = None,
     ) -> None:

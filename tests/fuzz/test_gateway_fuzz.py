@@ -27,7 +27,7 @@ from tests.conftest import MERCHANT_NO, SECRET, payout_body
 from tests.fuzz.conftest import FUZZ
 from tests.payins.conftest import AREAS, payin_body
 from vexora_sandbox import keys, sign
-from vexora_sandbox.api.routes import ENDPOINTS
+from vexora_sandbox.protocol.names import Endpoint
 
 Client = TestClient[web.Request, web.Application]
 ENVELOPE = {"msg", "code", "timestamp", "success", "data"}
@@ -56,7 +56,7 @@ JSON = st.recursive(
     ),
     max_leaves=12,
 )
-ENDPOINT = st.sampled_from(sorted(ENDPOINTS))
+ENDPOINT = st.sampled_from(sorted(Endpoint))
 
 
 @pytest.fixture

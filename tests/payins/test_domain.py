@@ -210,6 +210,11 @@ def test_settle_by_hand_for_one_or_all_merchants(payments: Payments) -> None:
     assert funds(payments) == (Decimal(1250), Decimal(0), Decimal(0))
 
 
-def test_the_default_settlement_delay_is_a_day(clock: ManualClock) -> None:
-    payments = Payments(Store([Merchant(MERCHANT, "s")]), clock, IdFactory())
-    assert payments.settlement_delay == 86400.0
+def test_the_default_settlement_delay_is_a_day_scaled_like_callbacks() -> None:
+    from vexora_sandbox import keys
+    from vexora_sandbox.app import create_app
+    from vexora_sandbox.config import SandboxConfig
+
+    assert create_app(SandboxConfig())[keys.PAYMENTS].settlement_delay == 86400.0
+    scaled = create_app(SandboxConfig(time_scale=0.5))
+    assert scaled[keys.PAYMENTS].settlement_delay == 43200.0

@@ -9,14 +9,14 @@ from tests.plugin.conftest import Run
 # A handler that raises: a bug in the sandbox, as far as the merchant's test can tell.
 BROKEN_HANDLER = """
 import pytest
-from vexora_sandbox.api import routes
+from vexora_sandbox.api.operations import OPERATIONS, Operation
 
 @pytest.fixture
 def broken_payouts(monkeypatch):
-    async def disbursements_with_a_bug(request):
+    def disbursements_with_a_bug(app, call, scenario):
         raise ZeroDivisionError("the sandbox divided by zero")
 
-    monkeypatch.setitem(routes.ENDPOINTS, "disbursements", disbursements_with_a_bug)
+    monkeypatch.setitem(OPERATIONS, "disbursements", Operation(disbursements_with_a_bug))
 """
 
 
@@ -36,7 +36,7 @@ def test_a_test_that_ignores_the_5000_still_fails(pytester: pytest.Pytester, run
     result.stdout.fnmatch_lines(
         [
             "*_ test_caller _*",
-            "*async def disbursements_with_a_bug(request):",
+            "*def disbursements_with_a_bug(app, call, scenario):",
             '>*raise ZeroDivisionError("the sandbox divided by zero")',
             "E*ZeroDivisionError: the sandbox divided by zero",
             "E*raised inside the in-process Vexora sandbox*while serving this test*",

@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.conftest import MERCHANT_NO, START, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys
-from vexora_sandbox.api import outcome
+from vexora_sandbox.api import answer
 from vexora_sandbox.domain.clock import ManualClock
 from vexora_sandbox.testing import CallbackReceiver
 
@@ -155,7 +155,10 @@ async def test_http_500_is_an_html_page_and_the_order_exists(
     client = await make_client(scenario("{fault: http_500}"))
     response = await post(client, body())
     assert (response.status, response.content_type) == (500, "text/html")
-    assert await response.text() == "500 Internal Server Error"
+    # A real HTML error page, as a proxy in front of a failing gateway sends.
+    text = await response.text()
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert "<title>500 Internal Server Error</title>" in text
     assert order_exists(client)
 
 
@@ -194,7 +197,7 @@ async def test_connection_reset_is_a_tcp_reset_and_the_order_exists(
 async def test_timeout_never_answers_and_the_order_exists(
     make_client: Callable[[str], Awaitable[Client]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(outcome, "HANG_SECONDS", 0.5)
+    monkeypatch.setattr(answer, "HANG_SECONDS", 0.5)
     client = await make_client(scenario("{fault: timeout}"))
     with pytest.raises(asyncio.TimeoutError):
         await client.post(

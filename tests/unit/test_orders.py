@@ -44,7 +44,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def payments(clock: ManualClock) -> Payments:
     store = Store([Merchant(MERCHANT, "s", balance=Decimal("1000"))])
-    return Payments(store, clock, IdFactory(7))
+    return Payments(store, clock, IdFactory(7), settlement_delay=86400.0)
 
 
 def payout(payments: Payments, trade_no: str = "T1", amount: str = "250") -> Order:

@@ -9,11 +9,11 @@ from aiohttp import web
 from vexora_sandbox import keys
 from vexora_sandbox.admin.common import AdminError, merchant_filter, one_order, read_json
 from vexora_sandbox.admin.inspect import find_delivery, order_json
-from vexora_sandbox.api.middleware import json_response
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.orders import default_message
 from vexora_sandbox.errors import ConfigError
+from vexora_sandbox.responses import json_response
 from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, CallbackSpec
 
 # How long a reset waits for callback attempts already on the wire (real time: they are
@@ -25,7 +25,7 @@ async def reset(request: web.Request) -> web.Response:
     """Forget orders, journals and pending callbacks: of everything, or of one merchant."""
     body = await read_json(request)
     merchant = merchant_filter(request, body)
-    app = request.app
+    app = request.config_dict
     dispatcher = app[keys.DISPATCHER]
     # An attempt in flight is not in the heap: marked cancelled, the retry it schedules if
     # unacknowledged is dropped instead of reaching the merchant after the reset.
@@ -67,10 +67,10 @@ async def force_status(request: web.Request) -> web.Response:
     spec = CallbackSpec(after=0, status=status, message=str(message), amount=body.get("amount"))
     # Applied here, not when the callback falls due, so that the answer shows the new
     # state; a change the table refuses still sends its callback (applied: false).
-    change = request.app[keys.PAYMENTS].change_status(
+    change = request.config_dict[keys.PAYMENTS].change_status(
         order, status, str(message), paid_amount=spec.amount
     )
-    delivery = request.app[keys.DISPATCHER].send_now(
+    delivery = request.config_dict[keys.DISPATCHER].send_now(
         order, spec, origin="forced", applied=change is not None
     )
     return json_response(
@@ -86,7 +86,7 @@ async def force_status(request: web.Request) -> web.Response:
 async def replay(request: web.Request) -> web.Response:
     original = find_delivery(request)
     try:
-        delivery = request.app[keys.DISPATCHER].replay(original)
+        delivery = request.config_dict[keys.DISPATCHER].replay(original)
     except ValueError as exc:
         raise AdminError(409, str(exc)) from None
     return json_response({"callback": delivery.id, "replayOf": original.id})
@@ -97,20 +97,20 @@ async def advance_clock(request: web.Request) -> web.Response:
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise AdminError(400, "seconds is required, as a non-negative number")
-    clock = request.app[keys.CLOCK]
+    clock = request.config_dict[keys.CLOCK]
     if not clock.manual:
         raise AdminError(409, "the clock is not manual; start the sandbox with --clock manual")
-    handled = await request.app[keys.DISPATCHER].advance(float(seconds))
+    handled = await request.config_dict[keys.DISPATCHER].advance(float(seconds))
     return json_response({"now": epoch_ms(clock.now()), "callbackAttempts": handled})
 
 
 async def clock_now(request: web.Request) -> web.Response:
-    clock = request.app[keys.CLOCK]
+    clock = request.config_dict[keys.CLOCK]
     return json_response({"now": epoch_ms(clock.now()), "manual": clock.manual})
 
 
 async def scenarios(request: web.Request) -> web.Response:
-    registry = request.app[keys.SCENARIOS]
+    registry = request.config_dict[keys.SCENARIOS]
     return json_response(
         {
             "path": str(registry.path),
@@ -124,7 +124,7 @@ async def scenarios(request: web.Request) -> web.Response:
 
 
 async def reload_scenarios(request: web.Request) -> web.Response:
-    registry = request.app[keys.SCENARIOS]
+    registry = request.config_dict[keys.SCENARIOS]
     try:
         loaded = registry.reload()
     except ConfigError as exc:
@@ -140,10 +140,10 @@ async def reload_scenarios(request: web.Request) -> web.Response:
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_post("/_sandbox/reset", reset)
-    app.router.add_post("/_sandbox/transactions/{tradeNo}/status", force_status)
-    app.router.add_post("/_sandbox/callbacks/{id}/replay", replay)
-    app.router.add_post("/_sandbox/clock/advance", advance_clock)
-    app.router.add_get("/_sandbox/clock", clock_now)
-    app.router.add_get("/_sandbox/scenarios", scenarios)
-    app.router.add_post("/_sandbox/scenarios/reload", reload_scenarios)
+    app.router.add_post("/reset", reset)
+    app.router.add_post("/transactions/{tradeNo}/status", force_status)
+    app.router.add_post("/callbacks/{id}/replay", replay)
+    app.router.add_post("/clock/advance", advance_clock)
+    app.router.add_get("/clock", clock_now)
+    app.router.add_get("/scenarios", scenarios)
+    app.router.add_post("/scenarios/reload", reload_scenarios)

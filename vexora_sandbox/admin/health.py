@@ -5,7 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from vexora_sandbox._version import __version__
-from vexora_sandbox.api.middleware import json_response
+from vexora_sandbox.responses import json_response
+
+# The one admin route that never needs the admin token: container health checks use it.
+PUBLIC_ROUTE = "health"
 
 
 async def health(request: web.Request) -> web.Response:
@@ -13,4 +16,4 @@ async def health(request: web.Request) -> web.Response:
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/_sandbox/health", health)
+    app.router.add_get("/health", health, name=PUBLIC_ROUTE)

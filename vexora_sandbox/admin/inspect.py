@@ -8,10 +8,10 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.admin.common import AdminError, flag, merchant_filter, number, one_order
-from vexora_sandbox.api.middleware import json_response
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.domain.clock import epoch_ms, gateway_time
 from vexora_sandbox.domain.orders import Order
+from vexora_sandbox.responses import json_response
 
 MAX_WAIT = 300.0
 
@@ -19,7 +19,7 @@ MAX_WAIT = 300.0
 def callback_ids(request: web.Request) -> dict[int, list[int]]:
     """Each order's callback ids (keyed by id(order)), in one pass over the delivery log."""
     ids: dict[int, list[int]] = {}
-    for delivery in request.app[keys.DISPATCHER].log:
+    for delivery in request.config_dict[keys.DISPATCHER].log:
         ids.setdefault(id(delivery.order), []).append(delivery.id)
     return ids
 
@@ -59,7 +59,7 @@ async def transactions(request: web.Request) -> web.Response:
     callbacks = callback_ids(request)
     found = [
         order_json(o, request, callbacks)
-        for o in request.app[keys.STORE].orders(merchant)
+        for o in request.config_dict[keys.STORE].orders(merchant)
         if (not q.get("tradeNo") or o.trade_no == q["tradeNo"])
         and (not q.get("status") or o.status == q["status"])
         and (not q.get("endpoint") or o.endpoint == q["endpoint"])
@@ -77,7 +77,7 @@ async def requests(request: web.Request) -> web.Response:
     """The journal of gateway calls; filters: merchantNo, endpoint, tradeNo."""
     q = request.query
     merchant_filter(request)
-    journal = request.app[keys.REQUESTS]
+    journal = request.config_dict[keys.REQUESTS]
     entries = [
         e
         for e in journal
@@ -106,7 +106,7 @@ def _delivery_filter(request: web.Request) -> Any:
 
 async def callbacks(request: web.Request) -> web.Response:
     """Deliveries with every attempt; ``wait=S`` long-polls for one with an attempt (408)."""
-    dispatcher = request.app[keys.DISPATCHER]
+    dispatcher = request.config_dict[keys.DISPATCHER]
     keep = _delivery_filter(request)
     if "wait" in request.query:
         wait = number(request, "wait", default=0.0, lo=0.0, hi=MAX_WAIT)
@@ -136,15 +136,15 @@ async def callback(request: web.Request) -> web.Response:
 
 def find_delivery(request: web.Request) -> Delivery:
     raw = request.match_info["id"]
-    delivery = request.app[keys.DISPATCHER].log.get(int(raw)) if raw.isdigit() else None
+    delivery = request.config_dict[keys.DISPATCHER].log.get(int(raw)) if raw.isdigit() else None
     if delivery is None:
         raise AdminError(404, f"no callback with id {raw}")
     return delivery
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/_sandbox/transactions", transactions)
-    app.router.add_get("/_sandbox/transactions/{tradeNo}", transaction)
-    app.router.add_get("/_sandbox/requests", requests)
-    app.router.add_get("/_sandbox/callbacks", callbacks)
-    app.router.add_get("/_sandbox/callbacks/{id}", callback)
+    app.router.add_get("/transactions", transactions)
+    app.router.add_get("/transactions/{tradeNo}", transaction)
+    app.router.add_get("/requests", requests)
+    app.router.add_get("/callbacks", callbacks)
+    app.router.add_get("/callbacks/{id}", callback)

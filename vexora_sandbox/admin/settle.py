@@ -6,8 +6,8 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.admin.common import AdminError, read_json
-from vexora_sandbox.api.middleware import json_response
 from vexora_sandbox.errors import NotFound
+from vexora_sandbox.responses import json_response
 
 
 async def settle(request: web.Request) -> web.Response:
@@ -15,7 +15,7 @@ async def settle(request: web.Request) -> web.Response:
     ``merchantNo``), or of every merchant. Answers what moved and the balances after."""
     body = await read_json(request)
     merchant = body.get("merchantNo") or request.query.get("merchantNo") or None
-    payments = request.app[keys.PAYMENTS]
+    payments = request.config_dict[keys.PAYMENTS]
     if merchant is not None:
         try:
             payments.store.merchant(str(merchant))
@@ -31,8 +31,4 @@ async def settle(request: web.Request) -> web.Response:
 
 
 def setup_routes(app: web.Application) -> None:
-    """Register the route, and give the domain its settlement delay in business seconds
-    (``settlement_delay`` x ``time_scale``, like every callback delay)."""
-    config = app[keys.CONFIG]
-    app[keys.PAYMENTS].settlement_delay = config.settlement_delay * config.time_scale
-    app.router.add_post("/_sandbox/settle", settle)
+    app.router.add_post("/settle", settle)

@@ -69,12 +69,6 @@ def page_path(order: Order) -> str:
     return f"/_sandbox/pay/{merchant}/{number}"
 
 
-def page_url(request: web.Request, order: Order) -> str:
-    """The page's absolute URL: on ``public_url``, else on the address the call came in on."""
-    base = request.app[keys.CONFIG].public_url or str(request.url.origin())
-    return base.rstrip("/") + page_path(order)
-
-
 def _find(request: web.Request) -> Order | None:
     try:
         order = request.app[keys.STORE].order_by_platform(
@@ -196,9 +190,8 @@ def payer_acts(app: web.Application, order: Order, status: str, paid: str | None
     for delivery in dispatcher.log:
         if delivery.order is order and delivery.payload is None and delivery.origin == "scenario":
             delivery.cancelled = True  # the payer was faster than the scenario
+    change = app[keys.PAYMENTS].payer_pays(order, status, paid)
     message = default_message(status)
-    change = app[keys.PAYMENTS].change_status(order, status, message, paid_amount=paid)
-    order.awaits_submit = False
     spec = CallbackSpec(after=0, status=status, message=message, amount=order.paid_amount)
     dispatcher.send_now(order, spec, origin="payer", applied=change is not None)
     return True

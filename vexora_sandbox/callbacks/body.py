@@ -8,9 +8,7 @@ import re
 import yarl
 
 from vexora_sandbox.callbacks import http
-from vexora_sandbox.domain.clock import epoch_ms, gateway_time
-from vexora_sandbox.domain.orders import Order, OrderKind, is_success
-from vexora_sandbox.protocol import signing
+from vexora_sandbox.protocol import signing, wire
 from vexora_sandbox.scenarios.model import SignMode
 
 # A URL that is already percent-encoded: printable ASCII, every % followed by two hex digits.
@@ -32,27 +30,8 @@ def target(url: str) -> str:
         return url  # the client reports why it cannot be used
 
 
-def callback_body(
-    order: Order, status: str, message: str, now: float, amount: str | None
-) -> dict[str, str]:
-    """The callback's fields, every value a string (docs: "Asynchronous notification"); no sign."""
-    body = {
-        "platFormTradeNo": order.platform_trade_no,
-        "tradeNo": order.trade_no,
-        "amount": amount or order.paid_amount or order.amount,
-        "status": status,
-        "message": message,
-        "timestamp": str(epoch_ms(now)),
-    }
-    if is_success(status) and order.success_time is not None:
-        body["successTime"] = gateway_time(order.success_time)
-    if order.remark:
-        body["remark"] = order.remark
-    if order.kind is OrderKind.PAYIN:
-        for key in ("channelCode", "wayCode"):
-            if order.extras.get(key):
-                body[key] = order.extras[key]
-    return body
+# The callback's fields, every value a string (docs: "Asynchronous notification"); no sign.
+callback_body = wire.callback_fields
 
 
 def signed_payload(

@@ -9,16 +9,15 @@ from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import (
     PARTIAL,
     PAYING,
+    PROCESSING,
     Order,
     OrderKind,
     StatusChange,
-    allowed,
+    default_message,
     is_success,
 )
 from vexora_sandbox.domain.store import Store, duplicate_error
-
-# Collections settle on T+1 (https://docs.vexora.com/guide/areas/ "queryBalance").
-DEFAULT_SETTLEMENT_DELAY = 86400.0
+from vexora_sandbox.errors import TransitionError
 
 
 def amount_value(text: str) -> Decimal:
@@ -44,6 +43,22 @@ def part_of(amount: str) -> str:
     return format(half, "f")
 
 
+# Bangladesh's P2C wallet codes: the payer pays the merchant's official account and the
+# gateway sees it at once; every other wallet code of an area with a submit step is P2P
+# (https://docs.vexora.com/guide/areas/bangladesh/payment/).
+P2C_SUFFIX = "_OFFICIAL"
+
+
+def waits_for_submit(endpoint: str, area_offers_submit: bool, way_code: str) -> bool:
+    """Whether a new pay-in waits for the payer's transaction id before it can complete.
+
+    (sandbox choice) A host-to-host deposit waits when its area offers a submit endpoint
+    and its ``wayCode`` is not a P2C code; a checkout never does (the hosted page is the
+    payer's).
+    """
+    return endpoint == "deposits" and area_offers_submit and not way_code.endswith(P2C_SUFFIX)
+
+
 class Payments:
     """The domain's entry points for the API handlers and the callback dispatcher.
 
@@ -57,7 +72,7 @@ class Payments:
         clock: Clock,
         ids: IdFactory,
         *,
-        settlement_delay: float = DEFAULT_SETTLEMENT_DELAY,
+        settlement_delay: float,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -76,9 +91,15 @@ class Payments:
         notify_url: str,
         remark: str,
         extras: dict[str, str] | None = None,
+        status: str = PROCESSING,
+        message: str | None = None,
+        awaits_submit: bool = False,
     ) -> Order:
         """Store a new order in ``0015``; a payout reserves its amount first.
 
+        ``status`` other than ``0015`` moves it on at once (a scenario's immediate
+        failure, with its ledger effect); ``message`` replaces the status's default text.
+        ``awaits_submit``: a P2P pay-in that waits for the payer's transaction id.
         Raises GatewayError for a repeated tradeNo or (payouts) an insufficient balance;
         nothing is stored or reserved then.
         """
@@ -99,11 +120,42 @@ class Payments:
             notify_url=notify_url,
             remark=remark,
             created_at=self.clock.now(),
-            extras=extras or {},
+            extras={k: v for k, v in (extras or {}).items() if v},
         )
         if kind is OrderKind.PAYIN:
             order.message = PAYING
-        return self.store.add(order)
+        self.store.add(order)
+        if status != order.status:
+            self.change_status(order, status, message or default_message(status))
+        elif message:
+            order.message = message
+        order.awaits_submit = awaits_submit and order.status == PROCESSING
+        return order
+
+    def submit(self, order: Order, references: dict[str, str]) -> bool:
+        """The payer's transaction id for a P2P pay-in (payinSubmit / payInSubmit).
+
+        True when the order is still in progress and takes it (the first reference of each
+        name is kept); False for a final order, which ignores it.
+        """
+        if order.status != PROCESSING:
+            return False
+        for name, value in references.items():
+            if value:
+                order.extras.setdefault(name, value)
+        return True
+
+    def release_submit(self, order: Order) -> bool:
+        """End a P2P pay-in's wait for its submit; True if it was waiting."""
+        waiting = order.awaits_submit
+        order.awaits_submit = False
+        return waiting
+
+    def payer_pays(self, order: Order, status: str, paid_amount: str | None) -> StatusChange | None:
+        """The payer's action on the hosted page: the order takes ``status`` now."""
+        change = self.change_status(order, status, default_message(status), paid_amount=paid_amount)
+        order.awaits_submit = False
+        return change
 
     def change_status(
         self, order: Order, status: str, message: str, *, paid_amount: str | None = None
@@ -114,9 +166,10 @@ class Payments:
         leaves the order as it is: the callback that carries it is still sent as told.
         A partial payment (``0001``) pays ``paid_amount``, or half the amount without one.
         """
-        if not allowed(order.kind, order.status, status):
+        try:
+            change = order.transition(status, message, self.clock.now())
+        except TransitionError:
             return None
-        change = order.transition(status, message, self.clock.now())
         ledger = self.store.ledger(order.merchant_no)
         if order.kind is OrderKind.PAYOUT:
             ledger.settle_payout(order.amount_value, is_success(status))

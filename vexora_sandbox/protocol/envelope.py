@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-OK_CODE = "0000"
+from vexora_sandbox.protocol.names import Code
 
 
 def envelope(code: str, msg: str, timestamp_ms: int, data: Any = None) -> dict[str, Any]:
@@ -13,10 +13,10 @@ def envelope(code: str, msg: str, timestamp_ms: int, data: Any = None) -> dict[s
         "msg": msg,
         "code": code,
         "timestamp": timestamp_ms,
-        "success": code == OK_CODE,
+        "success": code == Code.OK,
         "data": data,
     }
 
 
 def accepted(timestamp_ms: int, data: Any) -> dict[str, Any]:
-    return envelope(OK_CODE, "success", timestamp_ms, data)
+    return envelope(Code.OK, Code.OK.default_msg, timestamp_ms, data)

@@ -23,6 +23,14 @@ Scalar: TypeAlias = str | bool | None
 Body: TypeAlias = dict[str, Scalar]
 
 
+def field_text(value: Scalar) -> str | None:
+    """A field's value as text, as the sign sees it: ``true``/``false`` for a boolean, the
+    literal text for a number, None for null (or a missing field)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 

@@ -15,9 +15,9 @@ from typing import Any, cast
 import yaml
 
 from vexora_sandbox.errors import ConfigError, ConfigProblem
+from vexora_sandbox.protocol.names import ORDER_ENDPOINTS, Code, Endpoint
 from vexora_sandbox.scenarios.model import (
     FAULTS,
-    ORDER_ENDPOINTS,
     SIGN_MODES,
     CallbackSpec,
     Condition,
@@ -29,15 +29,8 @@ from vexora_sandbox.scenarios.model import (
 )
 from vexora_sandbox.yamlfile import YamlDoc, load_yaml
 
-ENDPOINTS = (
-    *ORDER_ENDPOINTS,
-    "payinSubmit",
-    "payInSubmit",
-    "queryPayOutResult",
-    "queryPayInResult",
-    "queryBalance",
-)
-CODES = ("0000", "5000", "8000")
+ENDPOINTS: tuple[str, ...] = tuple(Endpoint)
+CODES: tuple[str, ...] = tuple(Code)
 SCENARIO_KEYS = ("name", "description", "priority", "match", "response", "callbacks")
 MATCH_KEYS = ("endpoint", "merchantNo", "area", "account", "body")
 CONDITION_KEYS = ("equals", "in", "regex", "prefix", "suffix", "gte", "lte", "exists")
@@ -238,7 +231,7 @@ def _match(reader: _Reader, value: Any, path: Path_) -> Match:
     spec = reader.mapping(value, path, MATCH_KEYS)
     if spec is None:
         return Match()
-    endpoints: tuple[str, ...] = ORDER_ENDPOINTS
+    endpoints: tuple[str, ...] = tuple(ORDER_ENDPOINTS)
     if "endpoint" in spec:
         endpoints = reader.texts(spec["endpoint"], (*path, "endpoint"), ENDPOINTS) or endpoints
     body: list[tuple[str, tuple[Condition, ...]]] = []

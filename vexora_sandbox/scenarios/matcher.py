@@ -10,16 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from vexora_sandbox.protocol.jsonbody import Scalar
+from vexora_sandbox.protocol.jsonbody import Scalar, field_text
 from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, Condition, Scenario
 
 Test = Callable[[str | None], bool]
-
-
-def _text(value: Scalar | None) -> str | None:
-    if value is None or isinstance(value, bool):
-        return None if value is None else str(value).lower()
-    return value
 
 
 def _test(condition: Condition) -> Test:
@@ -50,11 +44,11 @@ class _Compiled:
         if self.areas and area not in self.areas:
             return False
         if self.account:
-            account = _text(body.get(account_field)) if account_field else None
+            account = field_text(body.get(account_field)) if account_field else None
             if not all(test(account) for test in self.account):
                 return False
         for name, tests in self.body:
-            text = _text(body.get(name))
+            text = field_text(body.get(name))
             if not all(test(text) for test in tests):
                 return False
         return True
@@ -136,7 +130,7 @@ class Matcher:
         """The first scenario (in priority, then file order) whose conditions all hold."""
         for entry in self._by_endpoint.get(endpoint, ()):
             if isinstance(entry, _SuffixGroup):
-                account = _text(body.get(account_field)) if account_field else None
+                account = field_text(body.get(account_field)) if account_field else None
                 found = entry.find(account)
                 if found is not None:
                     return found

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, get_args
 
 from vexora_sandbox.domain.orders import PROCESSING, SUCCESS, default_message
+from vexora_sandbox.protocol.names import ORDER_ENDPOINTS
 
-FAULTS = ("http_500", "connection_reset", "malformed_json", "empty_body", "timeout")
-SIGN_MODES = ("valid", "invalid", "missing")
-ORDER_ENDPOINTS = ("disbursements", "checkout", "deposits")
 Fault = Literal["http_500", "connection_reset", "malformed_json", "empty_body", "timeout"]
 SignMode = Literal["valid", "invalid", "missing"]
+FAULTS: tuple[Fault, ...] = get_args(Fault)
+SIGN_MODES: tuple[SignMode, ...] = get_args(SignMode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class Condition:
 class Match:
     """All conditions must hold. ``account`` tests the area's account-number field."""
 
-    endpoints: tuple[str, ...] = ORDER_ENDPOINTS
+    endpoints: tuple[str, ...] = tuple(ORDER_ENDPOINTS)
     merchant_nos: tuple[str, ...] = ()
     areas: tuple[str, ...] = ()
     account: tuple[Condition, ...] = ()

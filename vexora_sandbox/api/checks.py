@@ -1,17 +1,15 @@
-"""Everything every gateway call goes through before its handler's own work.
+"""The checks every gateway call goes through, in the pipeline's order.
 
-merchantNo header -> body (size, JSON, flat) -> sign -> area field rules. Each failure is
-raised as a GatewayError; ``api.middleware`` renders it.
+merchantNo header -> area -> body (size, JSON, flat) -> sign -> the area's field rules ->
+timestamp window. Each failure is raised as a GatewayError; ``api.routes`` renders it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from aiohttp import web
 
 from vexora_sandbox import keys
+from vexora_sandbox.api.call import Call
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.errors import GatewayError, NotFound, SignError
@@ -20,28 +18,9 @@ from vexora_sandbox.protocol.jsonbody import Body, describe_json_type, parse_bod
 from vexora_sandbox.protocol.rules import Area, EndpointRules
 
 MERCHANT_HEADER = "merchantNo"
-CALL_KEY = web.RequestKey("vexora_sandbox.call", dict[str, Any])
 
 
-@dataclass(slots=True)
-class GatewayCall:
-    """A gateway call that passed every common check."""
-
-    endpoint: str
-    merchant: Merchant
-    area: Area
-    rules: EndpointRules
-    body: Body
-
-    def text(self, name: str) -> str:
-        """A field's value as text ('' when absent or null)."""
-        value = self.body.get(name)
-        if value is None or isinstance(value, bool):
-            return ""
-        return str(value)
-
-
-def _merchant(request: web.Request) -> Merchant:
+def merchant(request: web.Request) -> Merchant:
     values = request.headers.getall(MERCHANT_HEADER, [])
     if not values:
         raise GatewayError(f"the {MERCHANT_HEADER} header is missing")
@@ -58,9 +37,9 @@ def _merchant(request: web.Request) -> Merchant:
         raise GatewayError(f"merchant {number!r} does not exist") from None
 
 
-def _area(request: web.Request, merchant: Merchant) -> Area:
+def area(request: web.Request, call: Call, merchant: Merchant) -> Area:
     areas = request.app[keys.AREAS]
-    name = request.match_info.get("area") or merchant.area
+    name = call.url_area or merchant.area
     try:
         return areas[name]
     except KeyError:
@@ -70,7 +49,7 @@ def _area(request: web.Request, merchant: Merchant) -> Area:
         ) from None
 
 
-async def _body(request: web.Request) -> Body:
+async def body(request: web.Request) -> Body:
     limit = request.app[keys.CONFIG].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(request.content_length, limit)
@@ -98,7 +77,7 @@ def _printable(text: str) -> str:
     return "".join(c if c >= " " and c != "\x7f" else f"\\x{ord(c):02x}" for c in text)
 
 
-def check_sign(body: Body, merchant: Merchant) -> None:
+def sign(body: Body, merchant: Merchant) -> None:
     """Raise SignError unless ``body`` carries the right sign for ``merchant``."""
     base = signing.canonical_string(body)
     expected = signing.sign_canonical(base, merchant.secret)
@@ -123,7 +102,20 @@ def check_sign(body: Body, merchant: Merchant) -> None:
     )
 
 
-def _check_freshness(request: web.Request, body: Body) -> None:
+def rules(request: web.Request, call: Call, area: Area, endpoint: str, body: Body) -> EndpointRules:
+    """The area's rules for the endpoint, checked: every error is kept, the first answered."""
+    found = area.rules_for(endpoint)
+    if found is None:
+        raise GatewayError(f"the {area.name} area does not offer {endpoint}", http_status=404)
+    errors = found.errors(body, request.app[keys.CONFIG].validation)
+    if errors:
+        call.errors = errors
+        raise GatewayError(errors[0])
+    return found
+
+
+def freshness(request: web.Request, body: Body) -> None:
+    """With ``timestamp_window`` set, a timestamp too far from the sandbox clock is refused."""
     window = request.app[keys.CONFIG].timestamp_window
     value = body.get("timestamp")
     if window is None or not isinstance(value, str) or not value.isdigit():
@@ -135,29 +127,3 @@ def _check_freshness(request: web.Request, body: Body) -> None:
             f"timestamp {value} is {drift:.0f} seconds away from the sandbox clock ({now}); "
             f"the allowed window is {window:g} seconds"
         )
-
-
-async def read_call(request: web.Request, endpoint: str) -> GatewayCall:
-    """Run every common check of a gateway call and return what passed them."""
-    merchant = _merchant(request)
-    call_info(request)["merchantNo"] = merchant.merchant_no
-    area = _area(request, merchant)
-    body = await _body(request)
-    request[CALL_KEY]["body"] = body
-    check_sign(body, merchant)
-    rules = area.rules_for(endpoint)
-    if rules is None:
-        raise GatewayError(f"the {area.name} area does not offer {endpoint}", http_status=404)
-    validation = request.app[keys.CONFIG].validation
-    errors = rules.errors(body, validation)
-    if errors:
-        request[CALL_KEY]["errors"] = errors
-        raise GatewayError(errors[0])
-    _check_freshness(request, body)
-    return GatewayCall(endpoint, merchant, area, rules, body)
-
-
-def call_info(request: web.Request) -> dict[str, Any]:
-    """What the journal records about a call (filled as the checks go)."""
-    info: dict[str, Any] = request.setdefault(CALL_KEY, {})
-    return info

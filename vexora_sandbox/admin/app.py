@@ -1,0 +1,25 @@
+"""The admin API as an aiohttp sub-application mounted at ``/_sandbox/``.
+
+Its own middleware (``admin.common.admin_middleware``) checks the admin token and answers
+every error as JSON, so nothing on the gateway's side looks at a path prefix. Handlers
+read the sandbox's state through ``request.config_dict``, which reaches the parent
+application's keys. docs/admin-api.md lists the routes.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from vexora_sandbox.admin import control, health, inspect, settle
+from vexora_sandbox.admin.common import admin_middleware
+
+PREFIX = "/_sandbox"
+
+
+def create_admin_app() -> web.Application:
+    admin = web.Application(middlewares=[admin_middleware])
+    health.setup_routes(admin)
+    inspect.setup_routes(admin)
+    control.setup_routes(admin)
+    settle.setup_routes(admin)
+    return admin

@@ -1,0 +1,180 @@
+"""The gateway's operations, one per endpoint and named after it.
+
+An operation gets a call that passed every check and the scenario chosen for it, does the
+endpoint's work through ``domain.payments`` (every write to an order goes there) and the
+callback dispatcher, and returns the answer's ``data``. It raises GatewayError for a
+request the gateway refuses (a repeated tradeNo, an unknown order). The pipeline in
+``api.routes`` does everything around it. docs/payins.md describes the pay-in answers and
+the P2P submit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from vexora_sandbox import keys
+from vexora_sandbox.api.call import Checked
+from vexora_sandbox.api.checkout_page import page_path
+from vexora_sandbox.domain.orders import Order, OrderKind
+from vexora_sandbox.domain.payments import waits_for_submit
+from vexora_sandbox.errors import GatewayError, NotFound
+from vexora_sandbox.protocol import wire
+from vexora_sandbox.protocol.jsonbody import Scalar
+from vexora_sandbox.protocol.names import SUBMIT_ENDPOINTS, Endpoint
+from vexora_sandbox.scenarios.model import Scenario
+
+Run = Callable[[web.Application, Checked, Scenario], Any]
+# What a scenario is matched on: the body and the area's account field.
+MatchOn = Callable[[web.Application, Checked], tuple[Mapping[str, Scalar], str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    run: Run
+    match_on: MatchOn | None = None  # None: the call's own body and account field
+
+
+# --- orders ---------------------------------------------------------------------------
+
+
+def _create(
+    app: web.Application,
+    call: Checked,
+    kind: OrderKind,
+    scenario: Scenario,
+    *,
+    awaits_submit: bool = False,
+    extras: dict[str, str] | None = None,
+) -> Order:
+    """Store the order, moved on as the scenario answers, and queue its callbacks."""
+    response = scenario.response
+    order = app[keys.PAYMENTS].create(
+        merchant_no=call.merchant.merchant_no,
+        trade_no=call.text(wire.TRADE_NO),
+        kind=kind,
+        endpoint=call.endpoint,
+        area=call.area.name,
+        amount=call.text(wire.AMOUNT),
+        notify_url=call.text(wire.NOTIFY_URL),
+        remark=call.text(wire.REMARK),
+        extras=extras,
+        status=response.status,
+        message=response.message,
+        awaits_submit=awaits_submit,
+    )
+    # A P2P pay-in's callbacks come from its submit's scenario, once the payer submits.
+    callbacks = () if order.awaits_submit else scenario.callbacks
+    app[keys.DISPATCHER].schedule(order, callbacks, scenario=scenario.name)
+    return order
+
+
+def _find(app: web.Application, call: Checked, kind: OrderKind) -> Order:
+    """The merchant's order of that kind, or the gateway's "does not exist" error."""
+    trade_no = call.text(wire.TRADE_NO)
+    try:
+        order = app[keys.STORE].order(call.merchant.merchant_no, trade_no)
+    except NotFound as exc:
+        raise GatewayError(str(exc)) from None
+    if order.kind is not kind:
+        other = Endpoint.QUERY_PAYIN if order.kind is OrderKind.PAYIN else Endpoint.QUERY_PAYOUT
+        raise GatewayError(
+            f"order {trade_no} does not exist as a {kind.value} "
+            f"(it is a {order.kind.value}: query it with {other})"
+        )
+    return order
+
+
+# --- payouts --------------------------------------------------------------------------
+
+
+def disbursements(app: web.Application, call: Checked, scenario: Scenario) -> Any:
+    return wire.payout_created(_create(app, call, OrderKind.PAYOUT, scenario))
+
+
+def query_payout(app: web.Application, call: Checked, scenario: Scenario) -> Any:
+    return wire.queried(_find(app, call, OrderKind.PAYOUT))
+
+
+# --- pay-ins --------------------------------------------------------------------------
+
+
+def _payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:
+    offers_submit = any(call.area.rules_for(name) for name in SUBMIT_ENDPOINTS)
+    extras = {name: call.text(name) for name in wire.PAYIN_EXTRAS}
+    if call.endpoint == Endpoint.DEPOSITS:
+        extras["serialNumber"] = "SN" + app[keys.IDS].token(18).upper()
+    order = _create(
+        app,
+        call,
+        OrderKind.PAYIN,
+        scenario,
+        awaits_submit=waits_for_submit(call.endpoint, offers_submit, call.text(wire.WAY_CODE)),
+        extras=extras,
+    )
+    return wire.payin_created(order, call.origin.rstrip("/") + page_path(order))
+
+
+def _by_platform(app: web.Application, call: Checked) -> Order:
+    number = call.text(wire.PLATFORM_TRADE_NO)
+    try:
+        order = app[keys.STORE].order_by_platform(call.merchant.merchant_no, number)
+    except NotFound:
+        raise GatewayError(f"order {number} does not exist") from None
+    if order.kind is not OrderKind.PAYIN:
+        raise GatewayError(f"order {number} is a payout; only a pay-in takes a {call.endpoint}")
+    return order
+
+
+def _submit_match(app: web.Application, call: Checked) -> tuple[Mapping[str, Scalar], str | None]:
+    """A submit's scenario is matched on its body plus the pay-in's amount and codes."""
+    order = _by_platform(app, call)
+    body = {wire.TRADE_NO: order.trade_no, wire.AMOUNT: order.amount, **order.extras}
+    return {**body, **call.body}, None
+
+
+def _submit(app: web.Application, call: Checked, scenario: Scenario) -> Any:
+    order = _by_platform(app, call)
+    references = {name: call.text(name) for name in wire.SUBMIT_REFERENCES}
+    taken = app[keys.PAYMENTS].submit(order, references)
+    if taken and app[keys.PAYMENTS].release_submit(order):
+        _schedule_from_now(app, order, scenario)
+    return taken
+
+
+def _schedule_from_now(app: web.Application, order: Order, scenario: Scenario) -> None:
+    """Queue ``scenario``'s callbacks counted from now instead of from the order's creation."""
+    dispatcher = app[keys.DISPATCHER]
+    # The dispatcher counts ``after`` (scaled) from the creation: add the time since then.
+    since = (dispatcher.clock.now() - order.created_at) / app[keys.CONFIG].time_scale
+    specs = [dataclasses.replace(s, after=s.after + since) for s in scenario.callbacks]
+    dispatcher.schedule(order, specs, scenario=scenario.name)
+
+
+def query_payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:
+    return wire.queried(_find(app, call, OrderKind.PAYIN))
+
+
+# --- balance --------------------------------------------------------------------------
+
+
+def query_balance(app: web.Application, call: Checked, scenario: Scenario) -> Any:
+    # Reading the balance settles every collection that is due by now (domain.ledger).
+    return app[keys.PAYMENTS].balance(call.merchant.merchant_no).as_wire()
+
+
+OPERATIONS: dict[str, Operation] = {
+    Endpoint.DISBURSEMENTS: Operation(disbursements),
+    Endpoint.QUERY_PAYOUT: Operation(query_payout),
+    Endpoint.CHECKOUT: Operation(_payin),
+    Endpoint.DEPOSITS: Operation(_payin),
+    Endpoint.PAYIN_SUBMIT: Operation(_submit, _submit_match),
+    Endpoint.PAY_IN_SUBMIT: Operation(_submit, _submit_match),
+    Endpoint.QUERY_PAYIN: Operation(query_payin),
+    Endpoint.QUERY_BALANCE: Operation(query_balance),
+}
+assert set(OPERATIONS) == set(Endpoint), "every endpoint has its operation"
