@@ -1,6 +1,6 @@
 """Strict scenario loading: every problem is reported with its file, line and key path.
 
-The format is documented in docs/scenarios.md and described by schema.json beside this file.
+The format is defined once in format.py (keys, JSON Schema, the guide's tables).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import yaml
 
 from vexora_sandbox.errors import ConfigError, ConfigProblem
 from vexora_sandbox.protocol.names import ORDER_ENDPOINTS, Code, Endpoint
+from vexora_sandbox.scenarios import format as fmt
 from vexora_sandbox.scenarios.model import (
     FAULTS,
     SIGN_MODES,
@@ -31,15 +32,15 @@ from vexora_sandbox.yamlfile import YamlDoc, load_yaml
 
 ENDPOINTS: tuple[str, ...] = tuple(Endpoint)
 CODES: tuple[str, ...] = tuple(Code)
-SCENARIO_KEYS = ("name", "description", "priority", "match", "response", "callbacks")
-MATCH_KEYS = ("endpoint", "merchantNo", "area", "account", "body")
-CONDITION_KEYS = ("equals", "in", "regex", "prefix", "suffix", "gte", "lte", "exists")
-RESPONSE_KEYS = ("code", "msg", "status", "message", "delay", "fault")
-CALLBACK_KEYS = ("after", "status", "message", "amount", "sign", "repeat")
-_DURATION = re.compile(r"(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?")
+SCENARIO_KEYS = fmt.names(fmt.SCENARIO)
+MATCH_KEYS = fmt.names(fmt.MATCH)
+CONDITION_KEYS = fmt.names(fmt.CONDITION)
+RESPONSE_KEYS = fmt.names(fmt.RESPONSE)
+CALLBACK_KEYS = fmt.names(fmt.CALLBACK)
+_DURATION = re.compile(fmt.DURATION_PATTERN)
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
-# What gte/lte accept written as a string (schema.json has the same pattern).
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# What gte/lte accept written as a string.
+_NUMBER = re.compile(fmt.NUMBER_PATTERN)
 
 Path_ = tuple[str | int, ...]
 
@@ -323,9 +324,14 @@ def _callback(reader: _Reader, value: Any, path: Path_) -> CallbackSpec | None:
             kwargs["sign"] = cast(SignMode, spec["sign"])
     if "repeat" in spec:
         repeat = spec["repeat"]
-        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= 100:
+        if (
+            isinstance(repeat, bool)
+            or not isinstance(repeat, int)
+            or not 1 <= repeat <= fmt.MAX_REPEAT
+        ):
             reader.problem(
-                (*path, "repeat"), f"must be a whole number from 1 to 100; got {_kind(repeat)}"
+                (*path, "repeat"),
+                f"must be a whole number from 1 to {fmt.MAX_REPEAT}; got {_kind(repeat)}",
             )
         else:
             kwargs["repeat"] = repeat
