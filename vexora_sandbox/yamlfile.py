@@ -25,11 +25,12 @@ class YamlDoc:
     data: Any
     node: yaml.Node | None
 
-    def line_of(self, path: tuple[str | int, ...]) -> int | None:
-        """The 1-based line of the deepest node on ``path`` that exists."""
+    def _walk(self, path: tuple[str | int, ...]) -> tuple[yaml.Node | None, int | None]:
+        """The node at ``path`` (None if it is not there) and the 1-based line of the
+        deepest node on the way that exists (a mapping value's key line)."""
         node = self.node
         if node is None:
-            return None
+            return None, None
         line: int = node.start_mark.line + 1
         for step in path:
             child = None
@@ -47,9 +48,17 @@ class YamlDoc:
                 child = node.value[step]
                 line = child.start_mark.line + 1
             if child is None:
-                break
+                return None, line
             node = child
-        return line
+        return node, line
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        """The 1-based line of the deepest node on ``path`` that exists."""
+        return self._walk(path)[1]
+
+    def node_at(self, path: tuple[str | int, ...]) -> yaml.Node | None:
+        """The YAML node at ``path``, or None."""
+        return self._walk(path)[0]
 
 
 def load_yaml(text: str, source: str) -> YamlDoc:

@@ -28,8 +28,8 @@ def test_the_guide_tables_are_generated_from_the_format() -> None:
 
 def test_the_loader_takes_its_keys_from_the_format() -> None:
     assert loader.CALLBACK_KEYS == ("after", "status", "message", "amount", "sign", "repeat")
-    assert loader.MATCH_KEYS == fmt.names(fmt.MATCH)
-    assert loader.CONDITION_KEYS == fmt.names(fmt.CONDITION)
+    assert fmt.names(fmt.MATCH) == loader.MATCH_KEYS
+    assert fmt.names(fmt.CONDITION) == loader.CONDITION_KEYS
 
 
 def test_a_table_row_per_key_with_its_text() -> None:

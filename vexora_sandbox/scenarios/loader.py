@@ -121,7 +121,7 @@ class _Reader:
             return value
         if isinstance(value, bool):
             return "true" if value else "false"  # as a JSON boolean in a body is matched
-        node = _node_at(self.doc.node, path)
+        node = self.doc.node_at(path)
         return str(node.value) if isinstance(node, yaml.ScalarNode) else str(value)
 
     def duration(self, value: Any, path: Path_) -> float:
@@ -130,18 +130,6 @@ class _Reader:
         except ValueError as exc:
             self.problem(path, str(exc))
             return 0.0
-
-
-def _node_at(node: yaml.Node | None, path: Path_) -> yaml.Node | None:
-    """The YAML node at ``path``, or None."""
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if str(k.value) == str(step)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            node = node.value[step] if 0 <= step < len(node.value) else None
-        else:
-            return None
-    return node
 
 
 def _scalar(value: Any) -> bool:

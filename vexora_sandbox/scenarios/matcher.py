@@ -11,21 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from vexora_sandbox.protocol.jsonbody import Scalar, field_text
-from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, Condition, Scenario
+from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, Scenario
 
 Test = Callable[[str | None], bool]
-
-
-def _test(condition: Condition) -> Test:
-    """A callable for one condition; the common string tests skip the generic dispatch."""
-    value = condition.value
-    if condition.op == "suffix" and isinstance(value, str):
-        return lambda text: text is not None and text.endswith(value)
-    if condition.op == "prefix" and isinstance(value, str):
-        return lambda text: text is not None and text.startswith(value)
-    if condition.op == "equals" and isinstance(value, str):
-        return lambda text: text == value
-    return condition.holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +48,8 @@ def _compile(scenario: Scenario) -> _Compiled:
         scenario,
         frozenset(m.merchant_nos),
         frozenset(m.areas),
-        tuple(_test(c) for c in m.account),
-        tuple((name, tuple(_test(c) for c in conds)) for name, conds in m.body),
+        tuple(c.test() for c in m.account),
+        tuple((name, tuple(c.test() for c in conds)) for name, conds in m.body),
     )
 
 

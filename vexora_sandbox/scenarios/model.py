@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal, get_args
@@ -23,33 +24,49 @@ class Condition:
     op: str
     value: str | tuple[str, ...] | re.Pattern[str] | Decimal
 
-    def holds(self, text: str | None) -> bool:
+    def test(self) -> Callable[[str | None], bool]:
+        """This condition as a function of a field's text (None: the field is absent).
+
+        Built once per scenario load: the common string tests become a single method call.
+        """
+        value = self.value
         if self.op == "exists":
-            return (text is not None) == bool(self.value)
-        if text is None:
-            return False
+            present = bool(value)
+            return lambda text: (text is not None) == present
         if self.op == "equals":
-            return text == self.value
+            return lambda text: text == value
         if self.op == "in":
-            assert isinstance(self.value, tuple)
-            return text in self.value
+            assert isinstance(value, tuple)
+            return lambda text: text in value
         if self.op == "prefix":
-            assert isinstance(self.value, str)
-            return text.startswith(self.value)
+            assert isinstance(value, str)
+            return lambda text: text is not None and text.startswith(value)
         if self.op == "suffix":
-            assert isinstance(self.value, str)
-            return text.endswith(self.value)
+            assert isinstance(value, str)
+            return lambda text: text is not None and text.endswith(value)
         if self.op == "regex":
-            assert isinstance(self.value, re.Pattern)
-            return self.value.search(text) is not None
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return False
-        if number.is_nan():  # "NaN" compares with nothing (and would raise)
-            return False
-        assert isinstance(self.value, Decimal)
-        return number >= self.value if self.op == "gte" else number <= self.value
+            assert isinstance(value, re.Pattern)
+            pattern = value
+            return lambda text: text is not None and pattern.search(text) is not None
+        assert isinstance(value, Decimal)
+        bound = value
+        at_least = self.op == "gte"
+
+        def compare(text: str | None) -> bool:
+            if text is None:
+                return False
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                return False
+            if number.is_nan():  # "NaN" compares with nothing (and would raise)
+                return False
+            return number >= bound if at_least else number <= bound
+
+        return compare
+
+    def holds(self, text: str | None) -> bool:
+        return self.test()(text)
 
 
 @dataclass(frozen=True, slots=True)
