@@ -45,7 +45,7 @@ async def test_reset_stops_a_callback_whose_attempt_was_in_flight(
     # reset, and must not come back as a retry in the next test.
     receiver.reply(Reply(200, "FAIL", delay=0.3))
     await payout("T1")
-    advancing = asyncio.create_task(admin("POST", "clock/advance", {"seconds": 2}))
+    advancing = asyncio.ensure_future(admin("POST", "clock/advance", {"seconds": 2}))
     await receiver.await_for("T1", timeout=5)
     assert not advancing.done()
     assert (await admin("POST", "reset"))[0] == 200

@@ -214,7 +214,7 @@ async def test_a_long_poll_returns_as_soon_as_the_callback_lands(
 ) -> None:
     await payout("T1")
     started = time.monotonic()
-    poll = asyncio.create_task(
+    poll = asyncio.ensure_future(
         admin("GET", "callbacks", params={"tradeNo": "T1", "status": "0000", "wait": "10"})
     )
     await asyncio.sleep(0.1)  # real time: the poll is waiting, not business time passing

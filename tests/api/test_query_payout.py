@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -136,12 +137,12 @@ async def test_the_ledger_follows_the_payout(gateway: Gateway, app: web.Applicat
     start = ledger.available
     await create(gateway, tradeNo="T1", amount="300")
     await create(gateway, tradeNo="T2", amount="200")
-    assert (ledger.available, ledger.freeze) == (start - 500, 500)
+    assert (ledger.available, ledger.freeze) == (start - 500, Decimal(500))
     payments = app[keys.PAYMENTS]
     payments.change_status(app[keys.STORE].order(MERCHANT_NO, "T1"), "0000", "SUCCESS")
-    assert (ledger.available, ledger.freeze) == (start - 500, 200)
+    assert (ledger.available, ledger.freeze) == (start - 500, Decimal(200))
     payments.change_status(app[keys.STORE].order(MERCHANT_NO, "T2"), "00029", "Fail")
-    assert (ledger.available, ledger.freeze) == (start - 300, 0)
+    assert (ledger.available, ledger.freeze) == (start - 300, Decimal(0))
 
 
 async def test_an_unknown_trade_no_is_8000_does_not_exist(gateway: Gateway) -> None:

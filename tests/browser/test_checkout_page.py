@@ -83,7 +83,12 @@ def page(browser: Browser, sandbox: SandboxServer, receiver: CallbackReceiver) -
     opened = context.new_page()
     opened.set_default_timeout(10_000)
     dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    opened.on("dialog", on_dialog)
     elsewhere: list[str] = []
     opened.on(
         "request",

@@ -11,13 +11,14 @@ loaded globally, so other suites keep their own Hypothesis settings.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
 # The app and its test client are created once per test and reused by every example:
 # the sandbox is a long-running server, and state piling up between examples is part of
 # what is fuzzed.
-_COMMON = {
+_COMMON: dict[str, Any] = {
     "suppress_health_check": [
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,

@@ -97,7 +97,8 @@ def check_envelope(
     assert app[keys.ERRORS] == [], app[keys.ERRORS]
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == [], [r.getMessage() for r in errors]
-    last = list(app[keys.REQUESTS])[-1] if len(app[keys.REQUESTS]) else {}
+    journal = app[keys.REQUESTS]
+    last = list(journal)[-1] if len(journal) else {}
     if last.get("fault"):  # a scenario asked for this answer
         return {}
     assert status in statuses, (status, raw[:300])

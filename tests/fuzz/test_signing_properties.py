@@ -14,8 +14,8 @@ from vexora_sandbox.protocol.jsonbody import parse_body
 from vexora_sandbox.protocol.signing import SIGN_FIELD, canonical_string, sign, verify
 
 # UTF-8 encodable text only: a lone surrogate cannot be signed (parse_body refuses it).
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
-NAMES = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=10).filter(
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=20)
+NAMES = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=10).filter(
     lambda n: n != SIGN_FIELD
 )
 VALUES = st.one_of(

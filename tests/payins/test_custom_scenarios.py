@@ -78,7 +78,7 @@ async def test_a_slow_answer_has_already_created_the_payin(
     gateway: Gateway, app: web.Application, endpoint: str
 ) -> None:
     body = payin_body("kenya", endpoint, amount="3333")
-    call = asyncio.create_task(gateway(endpoint, body, prefix="/kenya"))
+    call = asyncio.ensure_future(gateway(endpoint, body, prefix="/kenya"))
     await asyncio.sleep(0.25)
     exists_while_waiting = app[keys.STORE].has(MERCHANT_NO, "P20261124000001")
     _, answer = await call

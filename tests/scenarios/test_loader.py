@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from vexora_sandbox.errors import ConfigError
+from vexora_sandbox.protocol.names import ORDER_ENDPOINTS
 from vexora_sandbox.scenarios.loader import load_scenarios, parse_duration, parse_scenarios
 from vexora_sandbox.scenarios.matcher import choose
 from vexora_sandbox.scenarios.model import (
     DEFAULT_SCENARIO,
-    ORDER_ENDPOINTS,
     CallbackSpec,
     Condition,
     Match,
@@ -121,7 +121,7 @@ def test_every_key_is_read_into_the_model(tmp_path: Path) -> None:
 
 def test_a_scenario_with_only_a_name_takes_the_defaults() -> None:
     scenario = one("- name: bare\n")
-    assert scenario.match == Match(endpoints=ORDER_ENDPOINTS)
+    assert scenario.match == Match(endpoints=tuple(ORDER_ENDPOINTS))
     assert scenario.response == ResponseSpec(code="0000", status="0015", delay=0.0, fault=None)
     assert scenario.response.status_message == "Processing"
     assert (scenario.callbacks, scenario.priority, scenario.description) == ((), 0, "")
