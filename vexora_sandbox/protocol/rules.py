@@ -1,34 +1,32 @@
 """Field rules per area and endpoint, loaded from data files (``areas/*.yaml``).
 
 Each area file names the docs page it follows and lists, per endpoint, the fields and their
-rules. ``_common.yaml`` holds the endpoints whose fields are the same everywhere (the
-queries, the balance) and the fields every body has; an area file overrides an endpoint by
-naming it. Adding an area is adding a file. ``docs/areas.md`` documents the format.
+rules, and the conditional rules that tie one field to another (``conditions``: "when
+idType is DNI, idCardNumber is 7 or 8 digits"). ``_common.yaml`` holds the endpoints whose
+fields are the same everywhere (the queries, the balance) and the fields every body has; an
+area file overrides an endpoint by naming it. Adding an area is adding a file.
+``docs/areas.md`` documents the format; ``fields.py`` holds the single-field checks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from vexora_sandbox.errors import ConfigError, ConfigProblem
-from vexora_sandbox.protocol.jsonbody import Body, JsonNumber, describe_json_type
+from vexora_sandbox.protocol.fields import TYPES as _TYPES
+from vexora_sandbox.protocol.fields import Condition as Condition
+from vexora_sandbox.protocol.fields import FieldRule as FieldRule
+from vexora_sandbox.protocol.fields import FieldType as FieldType
+from vexora_sandbox.protocol.fields import Validation as Validation
+from vexora_sandbox.protocol.jsonbody import Body
 from vexora_sandbox.yamlfile import YamlDoc, load_yaml
-
-FieldType = Literal["string", "amount", "email", "url", "timestamp"]
-Validation = Literal["strict", "lenient"]
-
-_TYPES: tuple[str, ...] = ("string", "amount", "email", "url", "timestamp")
-_AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-_TIMESTAMP_TEXT = re.compile(r"[0-9]{10,16}")
-# Deliberately plain: one @, a dot in the domain, no spaces. What a payment page accepts.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-_URL = re.compile(r"(?P<scheme>https?)://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 _FIELD_KEYS = {
     "required",
@@ -44,128 +42,47 @@ _FIELD_KEYS = {
     "https_only",
     "example",
 }
-_ENDPOINT_KEYS = {"fields", "account_field", "docs"}
-_AREA_KEYS = {"area", "title", "docs", "currency", "locale", "endpoints"}
-
-
-@dataclass(frozen=True, slots=True)
-class FieldRule:
-    """The rule for one field of one endpoint."""
-
-    name: str
-    required: bool = False
-    type: FieldType = "string"
-    pattern: re.Pattern[str] | None = None
-    rule: str = ""
-    min_length: int | None = None
-    max_length: int | None = None
-    values: tuple[str, ...] = ()
-    decimals: int = 0
-    min: Decimal | None = None
-    max: Decimal | None = None
-    https_only: bool = False
-    example: str | None = None
-
-    def check(self, body: Body, validation: Validation) -> str | None:
-        """The error message for this field of ``body``, or None when it passes."""
-        if self.name not in body:
-            return f"{self.name} is required but missing" if self.required else None
-        value = body[self.name]
-        if value is None or value == "":
-            if self.required:
-                return f"{self.name} is required but {'null' if value is None else 'empty'}"
-            return None
-        type_error = self._check_type(value)
-        if type_error or validation == "lenient":
-            return type_error
-        assert isinstance(value, str)
-        return self._check_value(value)
-
-    def _check_type(self, value: object) -> str | None:
-        numbers_allowed = self.type in ("amount", "timestamp")
-        if isinstance(value, JsonNumber):
-            if numbers_allowed:
-                return None
-            return f"{self.name} must be a string; got a number ({value})"
-        if isinstance(value, str):
-            return None
-        wanted = "a string or a number" if numbers_allowed else "a string"
-        return f"{self.name} must be {wanted}; got {describe_json_type(value)} ({_json(value)})"
-
-    def _check_value(self, value: str) -> str | None:
-        violation = self._violation(value)
-        if violation is None:
-            return None
-        # The received value is quoted only on the error path: valid calls are the hot path.
-        must, detail = violation
-        return f"{self.name} {must}; got {_quote(value)}{detail}"
-
-    def _violation(self, value: str) -> tuple[str, str] | None:
-        """What the value must be (and a detail after it), or None when it passes."""
-        if self.type == "amount":
-            return self._amount_violation(value)
-        if self.type == "timestamp":
-            if not _TIMESTAMP_TEXT.fullmatch(value):
-                return "must be epoch milliseconds (e.g. 1719876543210)", ""
-            return None
-        if self.type == "email" and not _EMAIL.fullmatch(value):
-            return "must be an email address (e.g. name@example.com)", ""
-        if self.type == "url":
-            match = _URL.fullmatch(value)
-            if not match:
-                return "must be an absolute http(s) URL", ""
-            if self.https_only and match["scheme"].lower() != "https":
-                return "must be an https URL", ""
-        if self.values and value not in self.values:
-            return f"must be one of {', '.join(self.values)}", ""
-        if self.max_length is not None and len(value) > self.max_length:
-            return f"must be at most {self.max_length} characters", f" ({len(value)} characters)"
-        if self.min_length is not None and len(value) < self.min_length:
-            return f"must be at least {self.min_length} characters", f" ({len(value)} characters)"
-        if self.pattern is not None and not self.pattern.fullmatch(value):
-            unit = "digits" if value.isdigit() else "characters"
-            return f"must be {self.rule}", f" ({len(value)} {unit})"
-        return None
-
-    def _amount_violation(self, value: str) -> tuple[str, str] | None:
-        whole = "a whole number" if self.decimals == 0 else "a number"
-        example = "100" if self.decimals == 0 else "100.50"
-        if not _AMOUNT_TEXT.fullmatch(value):
-            return f'must be {whole} written in digits (e.g. "{example}")', ""
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:  # pragma: no cover - the pattern above rules it out
-            return f"must be {whole}", ""
-        if self.decimals == 0 and amount != amount.to_integral_value():
-            return "must be a whole number (no fractional part)", ""
-        if self.decimals > 0 and amount != round(amount, self.decimals):
-            return f"must have at most {self.decimals} decimal places", ""
-        if self.min is not None and amount < self.min:
-            return f"must be at least {_plain(self.min)}", ""
-        if amount <= 0:
-            return "must be greater than 0", ""
-        if self.max is not None and amount > self.max:
-            return f"must be at most {_plain(self.max)}", ""
-        return None
+# A conditional rule adds to the field's own rule; an example belongs to the field.
+_CONDITIONAL_FIELD_KEYS = _FIELD_KEYS - {"example"}
+_ENDPOINT_KEYS = {"fields", "account_field", "docs", "conditions"}
+_CONDITION_KEYS = {"when", "fields"}
+_WHEN_KEYS = {"field", "equals", "one_of", "above", "below"}
+_AREA_KEYS = {"area", "title", "docs", "currency", "locale", "aliases", "endpoints"}
+_ALIAS = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 @dataclass(frozen=True, slots=True)
 class EndpointRules:
-    """The fields of one endpoint in one area, in the order their errors are reported."""
+    """The fields of one endpoint in one area, in the order their errors are reported.
+
+    ``conditional`` maps a field to the (condition, rule) pairs that add to its own rule;
+    a field reports one message at most: its own rule's, else the first conditional one's.
+    """
 
     endpoint: str
     fields: tuple[FieldRule, ...]
     account_field: str | None = None
     docs: str = ""
+    conditional: Mapping[str, tuple[tuple[Condition, FieldRule], ...]] = field(default_factory=dict)
 
     def errors(self, body: Body, validation: Validation) -> list[str]:
         """Every field error of ``body``, in field order; empty when it is valid."""
         found = []
         for rule in self.fields:
             error = rule.check(body, validation)
+            if error is None and self.conditional:
+                error = self._conditional_error(rule.name, body, validation)
             if error:
                 found.append(error)
         return found
+
+    def _conditional_error(self, name: str, body: Body, validation: Validation) -> str | None:
+        for condition, rule in self.conditional.get(name, ()):
+            if condition.holds(body):
+                error = rule.check(body, validation, condition.describe(body))
+                if error:
+                    return error
+        return None
 
     def field(self, name: str) -> FieldRule | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -173,7 +90,7 @@ class EndpointRules:
 
 @dataclass(frozen=True, slots=True)
 class Area:
-    """One area's rules: ``default`` is the generic payout page's field set."""
+    """One area's rules; ``name`` is its URL prefix (an alias gets a copy under its name)."""
 
     name: str
     title: str
@@ -181,26 +98,10 @@ class Area:
     currency: str
     locale: str
     endpoints: Mapping[str, EndpointRules] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
 
     def rules_for(self, endpoint: str) -> EndpointRules | None:
         return self.endpoints.get(endpoint)
-
-
-def _json(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "null" if value is None else repr(value)
-
-
-def _quote(value: str) -> str:
-    """A received value as a JSON-style quoted string, shortened if huge."""
-    shown = value if len(value) <= 64 else value[:61] + "..."
-    escaped = shown.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
-def _plain(amount: Decimal) -> str:
-    return format(amount.normalize(), "f")
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -238,10 +139,16 @@ def _dotted(path: tuple[str | int, ...]) -> str:
     return ".".join(str(p) for p in path)
 
 
-def _field_rule(reader: _Reader, name: str, spec: Any, path: tuple[str | int, ...]) -> FieldRule:
+def _field_rule(
+    reader: _Reader,
+    name: str,
+    spec: Any,
+    path: tuple[str | int, ...],
+    allowed: set[str] = _FIELD_KEYS,
+) -> FieldRule:
     if spec is None:
         spec = {}
-    if not reader.keys(spec, path, _FIELD_KEYS):
+    if not reader.keys(spec, path, allowed):
         return FieldRule(name)
     kwargs: dict[str, Any] = {"name": name}
     for key, value in spec.items():
@@ -306,7 +213,77 @@ def _endpoint(
     account = spec.get("account_field")
     if account is not None and account not in {f.name for f in merged}:
         reader.problem((*path, "account_field"), f"names no field of this endpoint: {account!r}")
-    return EndpointRules(name, merged, account, str(spec.get("docs", "")))
+    conditional = _conditions(reader, spec.get("conditions"), (*path, "conditions"), merged)
+    return EndpointRules(name, merged, account, str(spec.get("docs", "")), conditional)
+
+
+def _conditions(
+    reader: _Reader, spec: Any, path: tuple[str | int, ...], fields: tuple[FieldRule, ...]
+) -> dict[str, tuple[tuple[Condition, FieldRule], ...]]:
+    """The ``conditions`` list of an endpoint, per field, in the order the file gives them."""
+    found: dict[str, list[tuple[Condition, FieldRule]]] = {}
+    if spec is None:
+        return {}
+    if not isinstance(spec, list):
+        reader.problem(path, "must be a list of {when: ..., fields: ...}")
+        return {}
+    known = {f.name: f for f in fields}
+    for index, item in enumerate(spec):
+        where = (*path, index)
+        if not reader.keys(item, where, _CONDITION_KEYS):
+            continue
+        condition = _condition(reader, item.get("when"), (*where, "when"), known)
+        then = item.get("fields")
+        if not isinstance(then, dict) or not then:
+            reader.problem((*where, "fields"), "must be a mapping of field name to rule")
+            continue
+        for fname, fspec in then.items():
+            fpath = (*where, "fields", str(fname))
+            base = known.get(str(fname))
+            if base is None:
+                reader.problem(fpath, "names no field of this endpoint (list it under fields)")
+                continue
+            rule = _field_rule(reader, str(fname), fspec, fpath, _CONDITIONAL_FIELD_KEYS)
+            if not (isinstance(fspec, dict) and "type" in fspec):
+                rule = dataclasses.replace(rule, type=base.type)
+            if condition is not None:
+                found.setdefault(str(fname), []).append((condition, rule))
+    return {name: tuple(pairs) for name, pairs in found.items()}
+
+
+def _condition(
+    reader: _Reader, spec: Any, path: tuple[str | int, ...], known: Mapping[str, FieldRule]
+) -> Condition | None:
+    if spec is None:
+        reader.problem(path, "is missing: say which field's value the rules depend on")
+        return None
+    if not reader.keys(spec, path, _WHEN_KEYS):
+        return None
+    name = spec.get("field")
+    if name not in known:
+        reader.problem((*path, "field"), f"names no field of this endpoint: {name!r}")
+        return None
+    tests = [key for key in ("equals", "one_of", "above", "below") if key in spec]
+    if len(tests) != 1:
+        reader.problem(path, "needs exactly one of equals, one_of, above, below")
+        return None
+    [test] = tests
+    value = spec[test]
+    if test == "equals":
+        return Condition(str(name), values=(str(value),))
+    if test == "one_of":
+        if not isinstance(value, list) or not value:
+            reader.problem((*path, test), "must be a non-empty list")
+            return None
+        return Condition(str(name), values=tuple(str(v) for v in value))
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        reader.problem((*path, test), f"must be a number; got {value!r}")
+        return None
+    if test == "above":
+        return Condition(str(name), above=number)
+    return Condition(str(name), below=number)
 
 
 def _area(doc: YamlDoc, name: str, base: Area | None) -> tuple[Area, list[ConfigProblem]]:
@@ -338,8 +315,20 @@ def _area(doc: YamlDoc, name: str, base: Area | None) -> tuple[Area, list[Config
         currency=str(data.get("currency", "")),
         locale=str(data.get("locale", "en_US")),
         endpoints=endpoints,
+        aliases=_aliases(reader, data.get("aliases")),
     )
     return area, reader.problems
+
+
+def _aliases(reader: _Reader, spec: Any) -> tuple[str, ...]:
+    if spec is None:
+        return ()
+    if not isinstance(spec, list) or not all(
+        isinstance(a, str) and _ALIAS.fullmatch(a) for a in spec
+    ):
+        reader.problem(("aliases",), f"must be a list of area names (a-z, 0-9, -); got {spec!r}")
+        return ()
+    return tuple(spec)
 
 
 def _area_sources(extra_dirs: Iterable[Path]) -> dict[str, tuple[str, str]]:
@@ -373,6 +362,11 @@ def load_areas(extra_dirs: Iterable[Path] = ()) -> dict[str, Area]:
         area, found = _area(doc, name, common)
         problems += found
         areas[name] = area
+    for area in list(areas.values()):
+        for alias in area.aliases:
+            # A file of the alias's name wins: a local default.yaml replaces the alias.
+            if alias not in sources:
+                areas[alias] = dataclasses.replace(area, name=alias, aliases=())
     if problems:
         raise ConfigError(problems)
     return areas
