@@ -423,7 +423,10 @@ def test_the_notify_url_can_be_given(capsys: pytest.CaptureFixture[str]) -> None
 @pytest.mark.parametrize(
     ("argv", "error"),
     [
-        (["--area", "atlantis"], "unknown area 'atlantis'; known areas: argentina, australia, bangladesh"),
+        (
+            ["--area", "atlantis"],
+            "unknown area 'atlantis'; known areas: argentina, australia, bangladesh",
+        ),
         (
             ["--area", "kenya", "--endpoint", "payinSubmit"],
             "the kenya area has no endpoint 'payinSubmit': queryPayOutResult, queryPayInResult",

@@ -145,7 +145,9 @@ async def test_an_unknown_prefix_is_a_clear_error(
     status, answer = await gateway(endpoint, body, prefix="/atlantis")
     assert status == 404
     assert answer["code"] == "8000" and answer["success"] is False
-    assert answer["msg"].startswith("unknown area 'atlantis' in the URL; known areas: argentina, australia, ")
+    assert answer["msg"].startswith(
+        "unknown area 'atlantis' in the URL; known areas: argentina, australia, "
+    )
     assert "_common" not in answer["msg"]
     assert list(app[keys.STORE].orders()) == []
 

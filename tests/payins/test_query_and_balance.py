@@ -168,4 +168,6 @@ async def test_the_balance_under_an_unknown_area_is_a_clear_error(gateway: Gatew
     status, answer = await gateway("queryBalance", {"timestamp": TIMESTAMP}, prefix="/atlantis")
     assert status == 404
     assert answer["code"] == "8000"
-    assert answer["msg"].startswith("unknown area 'atlantis' in the URL; known areas: argentina, australia,")
+    assert answer["msg"].startswith(
+        "unknown area 'atlantis' in the URL; known areas: argentina, australia,"
+    )

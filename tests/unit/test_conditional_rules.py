@@ -44,6 +44,9 @@ endpoints:
       - when: {field: amount, below: 100}
         fields:
           idCardNumber: {pattern: 'X.*', rule: starting with X}
+      - when: {field: key, present: true}
+        fields:
+          keyType: {required: true}
 """
 
 VALID: Body = {
@@ -147,6 +150,16 @@ def test_below_an_amount(rules: EndpointRules) -> None:
         'idCardNumber must be starting with X when amount is below 100 (it is "99"); '
         'got "12345678" (8 digits)'
     ]
+
+
+@pytest.mark.parametrize("key", ["a@b.co", "0912345678"])
+def test_required_when_another_field_is_given(rules: EndpointRules, key: str) -> None:
+    assert errors(rules, key=key) == ["keyType is required when key is given but missing"]
+    assert errors(rules, key=key, keyType="PHONE") == []
+
+
+def test_an_empty_field_is_not_given(rules: EndpointRules) -> None:
+    assert errors(rules, key="") == []
 
 
 def test_a_broken_amount_gets_its_own_message_and_no_condition(rules: EndpointRules) -> None:
@@ -253,6 +266,8 @@ endpoints:
       - fields: {idCardNumber: {min_length: 7}}
       - when: {field: idType, above: lots}
         fields: {idCardNumber: {pattern: '[0-9]+'}}
+      - when: {field: idType, present: yes please}
+        fields: {idCardNumber: {min_length: 7}}
 """
 
 
@@ -266,7 +281,7 @@ def test_broken_conditions_name_the_line_and_the_key(tmp_path: Path) -> None:
     assert found == {
         (2, "aliases", "must be a list of area names (a-z, 0-9, -); got ['Not An Alias']"),
         (9, f"{where}.0.when.field", "names no field of this endpoint: 'idTyp'"),
-        (11, f"{where}.1.when", "needs exactly one of equals, one_of, above, below"),
+        (11, f"{where}.1.when", "needs exactly one of equals, one_of, above, below, present"),
         (
             14,
             f"{where}.2.fields.idCardNo",
@@ -285,4 +300,5 @@ def test_broken_conditions_name_the_line_and_the_key(tmp_path: Path) -> None:
             f"{where}.5.fields.idCardNumber",
             "a field with a pattern needs a 'rule' that says it in words",
         ),
+        (20, f"{where}.6.when.present", "must be true; got 'yes please'"),
     }

@@ -148,9 +148,12 @@ class Condition:
     values: tuple[str, ...] = ()
     above: Decimal | None = None
     below: Decimal | None = None
+    present: bool = False
 
     def holds(self, body: Body) -> bool:
         value = body.get(self.field)
+        if self.present:
+            return value is not None and value != ""
         if self.values:
             return isinstance(value, str) and value in self.values
         number = as_decimal(value)
@@ -162,6 +165,8 @@ class Condition:
 
     def describe(self, body: Body) -> str:
         """The condition for a message, with the value that made it hold."""
+        if self.present:
+            return f" when {self.field} is given"
         if len(self.values) == 1:
             return f" when {self.field} is {quote(self.values[0])}"
         value = body.get(self.field)

@@ -46,7 +46,7 @@ _FIELD_KEYS = {
 _CONDITIONAL_FIELD_KEYS = _FIELD_KEYS - {"example"}
 _ENDPOINT_KEYS = {"fields", "account_field", "docs", "conditions"}
 _CONDITION_KEYS = {"when", "fields"}
-_WHEN_KEYS = {"field", "equals", "one_of", "above", "below"}
+_WHEN_KEYS = {"field", "equals", "one_of", "above", "below", "present"}
 _AREA_KEYS = {"area", "title", "docs", "currency", "locale", "aliases", "endpoints"}
 _ALIAS = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -263,12 +263,17 @@ def _condition(
     if name not in known:
         reader.problem((*path, "field"), f"names no field of this endpoint: {name!r}")
         return None
-    tests = [key for key in ("equals", "one_of", "above", "below") if key in spec]
+    tests = [key for key in ("equals", "one_of", "above", "below", "present") if key in spec]
     if len(tests) != 1:
-        reader.problem(path, "needs exactly one of equals, one_of, above, below")
+        reader.problem(path, "needs exactly one of equals, one_of, above, below, present")
         return None
     [test] = tests
     value = spec[test]
+    if test == "present":
+        if value is not True:
+            reader.problem((*path, test), f"must be true; got {value!r}")
+            return None
+        return Condition(str(name), present=True)
     if test == "equals":
         return Condition(str(name), values=(str(value),))
     if test == "one_of":
