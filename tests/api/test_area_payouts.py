@@ -42,7 +42,8 @@ VALID: dict[str, dict[str, Any]] = {
         "ipAddress": "203.0.113.7",
         "name": "Asha Verma",
         "mobile": "9876543210",
-        "email": "asha.verma@example.com",
+        # The page: "should use gmail.com domain".
+        "email": "asha.verma@gmail.com",
         "bankNumber": "10094038292",
         "bankCode": "IDFB0043121",
         "notifyUrl": NOTIFY_URL,
@@ -100,8 +101,8 @@ BROKEN: list[tuple[str, dict[str, Any], str]] = [
     (
         "india",
         {"bankCode": "IDFB043121"},
-        "bankCode must be an IFSC code of 11 characters, 4 capital letters, a 0, then 6 "
-        'capital letters or digits (e.g. IDFB0043121); got "IDFB043121" (10 characters)',
+        "bankCode must be an IFSC code of 11 letters or digits (e.g. IDFB0043121); "
+        'got "IDFB043121" (10 characters)',
     ),
     (
         "india",

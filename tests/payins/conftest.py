@@ -11,7 +11,7 @@ from aiohttp import web
 
 from tests.conftest import START
 from vexora_sandbox import keys
-from vexora_sandbox.protocol.rules import load_areas
+from vexora_sandbox.protocol.rules import FieldRule, load_areas
 from vexora_sandbox.testing import CallbackReceiver
 
 NOW_MS = int(START * 1000)
@@ -50,30 +50,37 @@ def payin_body(
     """A valid pay-in body for ``area`` built from its rules (examples, or made-up values)."""
     rules = AREAS[area].endpoints[endpoint]
     body: dict[str, Any] = {}
+    # Required fields, then those a condition of the area file requires given the others.
     for rule in rules.fields:
-        if not rule.required and rule.name not in ALWAYS:
-            continue
-        if rule.name == "amount":
-            value = amount_for(area, endpoint, ending)
-        elif rule.name == "timestamp":
-            value = TIMESTAMP
-        elif rule.name == "tradeNo":
-            value = "P20261124000001"
-        elif rule.name == "remark":
-            value = "order-42"
-        elif rule.name == "notifyUrl":
-            value = notify_url.replace("http://", "https://") if rule.https_only else notify_url
-        elif rule.type == "url":
-            value = "https://merchant.example/return"
-        elif rule.example is not None:
-            value = rule.example
-        elif rule.type == "email":
-            value = "payer@example.com"
-        else:
-            value = "Test Payer"
-        body[rule.name] = value
+        if rule.required or rule.name in ALWAYS:
+            body[rule.name] = _value(area, endpoint, rule, notify_url, ending)
+    for name, pairs in rules.conditional.items():
+        field = rules.field(name)
+        needed = any(r.required and condition.holds(body) for condition, r in pairs)
+        if field is not None and needed and name not in body:
+            body[name] = _value(area, endpoint, field, notify_url, ending)
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}
+
+
+def _value(area: str, endpoint: str, rule: FieldRule, notify_url: str, ending: str) -> str:
+    if rule.name == "amount":
+        return amount_for(area, endpoint, ending)
+    if rule.name == "timestamp":
+        return TIMESTAMP
+    if rule.name == "tradeNo":
+        return "P20261124000001"
+    if rule.name == "remark":
+        return "order-42"
+    if rule.name == "notifyUrl":
+        return notify_url.replace("http://", "https://") if rule.https_only else notify_url
+    if rule.type == "url":
+        return "https://merchant.example/return"
+    if rule.example is not None:
+        return rule.example
+    if rule.type == "email":
+        return "payer@example.com"
+    return "Test Payer"
 
 
 @pytest.fixture
