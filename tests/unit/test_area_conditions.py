@@ -19,7 +19,7 @@ def value_for(rule: FieldRule) -> str:
     if rule.example is not None:
         return rule.example
     if rule.type == "amount":
-        return format((rule.min or 100).normalize(), "f") if rule.min else "1000"
+        return format(rule.min.normalize(), "f") if rule.min is not None else "1000"
     if rule.type == "timestamp":
         return "1764000000000"
     if rule.type == "email":
