@@ -78,10 +78,9 @@ class EndpointRules:
 
     def _conditional_error(self, name: str, body: Body, validation: Validation) -> str | None:
         for condition, rule in self.conditional.get(name, ()):
-            if condition.holds(body):
-                error = rule.check(body, validation, condition.describe(body))
-                if error:
-                    return error
+            # The condition is described only on the error path: valid calls are the hot path.
+            if condition.holds(body) and rule.check(body, validation) is not None:
+                return rule.check(body, validation, condition.describe(body))
         return None
 
     def field(self, name: str) -> FieldRule | None:
