@@ -46,9 +46,13 @@ CREATE_ENDPOINTS = ("disbursements", "checkout", "deposits")
 # Endpoints no stored docs page describes: their fields are a sandbox choice, documented in
 # docs/areas/<area>.md, and the file names no page for them.
 WITHOUT_PAGE = {("argentina", "checkout"), ("argentina", "deposits"), ("colombia", "disbursements")}
+# Where each area's pages make remark required: on every create call, or on some.
+REMARK_ALWAYS = ("brazil", "australia")
 REMARK_REQUIRED = {
-    **{(area, e): True for area in ("pakistan", "brazil", "australia") for e in CREATE_ENDPOINTS},
-    **{(area, e): True for area in ("cambodia", "cambodia-usd") for e in ("checkout", "deposits")},
+    ("pakistan", "disbursements"),
+    ("pakistan", "checkout"),
+    ("vietnam", "checkout"),
+    *((area, e) for area in ("cambodia", "cambodia-usd") for e in ("checkout", "deposits")),
 }
 NOTIFY_URL_OPTIONAL = {("kenya", "disbursements"), ("mexico", "disbursements")}
 MISSING = object()
@@ -106,11 +110,12 @@ def test_create_endpoints_share_the_common_fields(area: str) -> None:
         assert notify.https_only is (area == "japan")
         remark = rules.field("remark")
         assert remark is not None
-        assert remark.required is REMARK_REQUIRED.get((area, endpoint), False)
+        assert remark.required is ((area, endpoint) in REMARK_REQUIRED or area in REMARK_ALWAYS)
         timestamp = rules.field("timestamp")
         assert timestamp is not None and timestamp.required and timestamp.type == "timestamp"
     checkout = AREAS[area].rules_for("checkout")
-    assert checkout is not None and checkout.field("returnUrl") is not None
+    # Kenya's Checkout page names no returnUrl.
+    assert checkout is not None and (checkout.field("returnUrl") is not None) is (area != "kenya")
 
 
 @pytest.mark.parametrize(
