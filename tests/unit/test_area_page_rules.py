@@ -15,7 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.unit.test_page_examples_b import EXAMPLES, as_body
+from tests.unit.test_page_examples import EXAMPLES
+from tests.unit.test_page_examples import page_body as example_body
 from vexora_sandbox import SandboxConfig, create_app, sign
 from vexora_sandbox.protocol.rules import load_areas
 
@@ -42,14 +43,15 @@ KOREA_CHECKOUT: dict[str, Any] = {
 
 
 def page_body(area: str, endpoint: str) -> dict[str, Any]:
-    example = next(e for e in EXAMPLES if (e.area, e.endpoint) == (area, endpoint))
-    return dict(example.body)
+    """The page's example for ``area`` and ``endpoint``, with its corrections."""
+    example = next(e for a, e in EXAMPLES if (a, e["endpoint"]) == (area, endpoint))
+    return {**example_body(example), **json_values(example.get("corrected", {}))}
 
 
 def errors(area: str, endpoint: str, body: dict[str, Any]) -> list[str]:
     rules = AREAS[area].rules_for(endpoint)
     assert rules is not None
-    return rules.errors(as_body(body), "strict")
+    return rules.errors(json_values(body), "strict")
 
 
 def change(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -58,7 +60,7 @@ def change(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {name: value for name, value in merged.items() if value is not None}
 
 
-CASES = [
+CASES: list[tuple[str, str, dict[str, Any], list[str]]] = [
     # Nigeria's payment page: wayCode PALMPAY goes with EWALLET, VA with VA; wayCode optional.
     ("nigeria", "checkout", {"channelCode": "VA", "wayCode": "VA"}, []),
     ("nigeria", "checkout", {"wayCode": None}, []),
@@ -123,7 +125,7 @@ PAKISTAN_CHECKOUT: dict[str, Any] = {
     "returnUrl": "https://example.com/return",
 }
 
-PAKISTAN_CASES = [
+PAKISTAN_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("checkout", {}, []),
     ("checkout", {"amount": "50000"}, []),
     (
@@ -159,7 +161,7 @@ def test_pakistan_pay_ins_follow_their_pages(
     assert errors("pakistan", endpoint, change(PAKISTAN_CHECKOUT, **changes)) == expected
 
 
-KOREA_CASES = [
+KOREA_CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({}, []),
     ({"wayCode": "OTHER", "dateOfBirth": None}, []),
     ({"dateOfBirth": None}, ['dateOfBirth is required when wayCode is "VA" but missing']),
@@ -215,7 +217,7 @@ async def sandbox(
 
 
 async def post(client: Client, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    signed = {**body, "sign": sign(as_body(body), "sandbox-secret")}
+    signed = {**body, "sign": sign(json_values(body), "sandbox-secret")}
     response = await client.post(path, json=signed, headers={"merchantNo": "0000000001"})
     answer: dict[str, Any] = await response.json()
     return response.status, answer

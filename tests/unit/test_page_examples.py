@@ -4,22 +4,27 @@ The examples live in ``tests/data/page_examples/<area>.yaml``, copied from the p
 for byte and parsed as the gateway parses a request body (JSON numbers stay numbers).
 Where a page's example contradicts the page's own field table, the file lists the exact
 answer the sandbox gives to the example as printed (``page_errors``) and the corrected
-fields (``corrected``) that make it pass; ``docs/areas/<area>.md`` says why.
+fields (``corrected``) that make it pass; ``docs/areas/<area>.md`` says why. Every create
+call's corrected example is also sent, signed, to a sandbox and answered ``0000``.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from vexora_sandbox.protocol.jsonbody import Body, parse_body
+from vexora_sandbox import SandboxConfig, create_app, sign
+from vexora_sandbox.protocol.jsonbody import Body, JsonNumber, parse_body
 from vexora_sandbox.protocol.rules import load_areas
 
 EXAMPLES_DIR = Path(__file__).parent.parent / "data" / "page_examples"
 AREAS = load_areas()
+MERCHANT_NO = "0000000001"
+SECRET = "sandbox-secret"
 
 
 def load_examples() -> list[tuple[str, dict[str, Any]]]:
@@ -61,7 +66,7 @@ def test_the_example_as_printed_gets_exactly_the_documented_answer(
 def test_the_corrected_example_passes(area: str, example: dict[str, Any]) -> None:
     rules = AREAS[area].rules_for(example["endpoint"])
     assert rules is not None
-    body = {**page_body(example), **example.get("corrected", {})}
+    body = {**page_body(example), **json_values(example.get("corrected", {}))}
     assert rules.errors(body, "strict") == []
     # Lenient validation accepts the page's example as printed: only types are checked.
     missing = [e for e in example.get("page_errors", []) if "is required but" in e]
@@ -82,3 +87,42 @@ def test_every_correction_is_needed() -> None:
 
 def test_every_area_of_the_examples_is_shipped() -> None:
     assert {area for area, _ in EXAMPLES} <= set(AREAS)
+
+
+CREATE_ENDPOINTS = ("disbursements", "checkout", "deposits")
+CREATES = [(area, example) for area, example in EXAMPLES if example["endpoint"] in CREATE_ENDPOINTS]
+CREATE_IDS = [f"{area}-{example['endpoint']}-{i}" for i, (area, example) in enumerate(CREATES)]
+
+
+@pytest.mark.parametrize(("area", "example"), CREATES, ids=CREATE_IDS)
+async def test_the_corrected_example_is_accepted_over_http(
+    aiohttp_client: Any, area: str, example: dict[str, Any]
+) -> None:
+    # The pages' "sign" values are placeholders: a merchant signs with their own secret.
+    client = await aiohttp_client(create_app(SandboxConfig()))
+    body = {**page_body(example), **json_values(example.get("corrected", {}))}
+    body.pop("sign", None)
+    body["sign"] = sign(body, SECRET)
+    raw = "{" + ",".join(f"{json.dumps(k)}:{_literal(v)}" for k, v in body.items()) + "}"
+    response = await client.post(
+        f"/{area}/v1/vexora/{example['endpoint']}",
+        data=raw.encode("utf-8"),
+        headers={"merchantNo": MERCHANT_NO, "Content-Type": "application/json"},
+    )
+    assert response.status == 200
+    answer = await response.json()
+    assert (answer["code"], answer["msg"], answer["success"]) == ("0000", "success", True)
+    assert answer["data"]["tradeNo"] == body["tradeNo"]
+
+
+def json_values(fields: dict[str, Any]) -> Body:
+    """Corrected fields as the gateway parses them: a YAML integer is a JSON number."""
+    return {
+        k: JsonNumber(str(v)) if isinstance(v, int) and not isinstance(v, bool) else v
+        for k, v in fields.items()
+    }
+
+
+def _literal(value: Any) -> str:
+    """A body value as JSON text, numbers as their literal digits."""
+    return str(value) if isinstance(value, JsonNumber) else json.dumps(value, ensure_ascii=False)
