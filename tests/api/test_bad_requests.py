@@ -288,3 +288,25 @@ async def test_an_unknown_endpoint_is_404_with_the_envelope(client: Client) -> N
 async def test_an_unknown_path_is_404_with_the_envelope(client: Client, path: str) -> None:
     status, _, answer = await post(client, b"{}", path=path)
     assert (status, answer) == (404, failed(f"no such endpoint: {path}"))
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "msg"),
+    [
+        ("/%0A", 404, "no such endpoint: /\n"),
+        ("/a%0Ab", 404, "no such endpoint: /a\nb"),
+        (
+            "/v1/vexora/%0D%0A",
+            405,
+            "method GET is not allowed here; every Vexora API call is a POST",
+        ),
+    ],
+)
+async def test_a_path_with_a_line_break_gets_the_envelope(
+    client: Client, path: str, status: int, msg: str
+) -> None:
+    # Found by the fuzz suite: the catch-all route's pattern stopped at a line break, and
+    # aiohttp answered such a path with its own text/plain 404.
+    response = await client.get(path)
+    assert (response.status, response.content_type) == (status, "application/json")
+    assert await response.json() == failed(msg)

@@ -124,4 +124,5 @@ def setup_routes(app: web.Application) -> None:
 
 def setup_fallback(app: web.Application) -> None:
     """Last: every URL that nothing else serves (after the admin sub-application)."""
-    app.router.add_route("*", "/{tail:.*}", not_found)
+    # [\s\S], not ".": a percent-encoded line break in the path is a character too.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", not_found)
