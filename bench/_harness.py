@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -28,6 +29,22 @@ SANDBOX = [PYTHON, "-m", "vexora_sandbox"]
 MERCHANT_NO = "0000000001"
 SECRET = "sandbox-secret"
 _URL = re.compile(r"serving on (http://\S+)")
+# The server under test gets one core, the load generator (and receiver) the other, when
+# the machine has two and taskset is there; otherwise they share, and the figures say so.
+SERVER_CPU, LOAD_CPU = 0, 1
+
+
+def pinned(args: Sequence[str], cpu: int) -> list[str]:
+    """``args`` run on one core (``taskset -c CPU``), or as they are where that cannot be."""
+    if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        return list(args)
+    return ["taskset", "-c", str(cpu), *args]
+
+
+def pinning() -> str:
+    if pinned(["x"], 0) == ["x"]:
+        return "not pinned (taskset missing or one core): server and load share the CPUs"
+    return f"server pinned to CPU {SERVER_CPU}, load generator and receiver to CPU {LOAD_CPU}"
 
 
 def sign(body: dict[str, str]) -> str:
@@ -156,13 +173,14 @@ def sandbox_env(**settings: object) -> dict[str, str]:
 
 
 def sandbox(**settings: object) -> contextlib.AbstractContextManager[Proc]:
-    """``vexora-sandbox serve --port 0`` with these settings, until the block ends."""
-    return running([*SANDBOX, "serve", "--port", "0"], env=sandbox_env(**settings))
+    """``vexora-sandbox serve --port 0`` with these settings, pinned, until the block ends."""
+    command = pinned([*SANDBOX, "serve", "--port", "0"], SERVER_CPU)
+    return running(command, env=sandbox_env(**settings))
 
 
 def receiver(*extra: str) -> contextlib.AbstractContextManager[Proc]:
     """bench/receiver.py: answers every callback ``OK`` and counts them."""
-    return running([PYTHON, str(BENCH / "receiver.py"), *extra])
+    return running(pinned([PYTHON, str(BENCH / "receiver.py"), *extra], LOAD_CPU))
 
 
 def get_json(url: str, timeout: float = 60) -> object:
