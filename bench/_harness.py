@@ -14,6 +14,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -87,12 +88,16 @@ def machine() -> str:
 class Proc:
     """A child process that listens on a URL it prints on its first line(s)."""
 
-    def __init__(self, args: Sequence[str], *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, args: Sequence[str], *, env: dict[str, str] | None = None, quiet: bool = False
+    ) -> None:
         self.args = list(args)
+        # quiet: output discarded, for a server that logs much and prints no URL (WireMock).
+        output = subprocess.DEVNULL if quiet else subprocess.PIPE
         self.popen = subprocess.Popen(
             self.args,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=output,
+            stderr=output,
             text=True,
             env={**os.environ, **(env or {})},
             cwd=ROOT,
@@ -155,6 +160,24 @@ def _status_kib(pid: int, key: str) -> int:
     raise KeyError(key)
 
 
+def wait_http(url: str, timeout: float = 60) -> None:
+    """Poll ``url`` until it answers 200 (for servers that print no URL, such as WireMock)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
+            if answer.status == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def free_port() -> int:
+    """A 127.0.0.1 port free now (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @contextlib.contextmanager
 def running(args: Sequence[str], *, env: dict[str, str] | None = None) -> Iterator[Proc]:
     proc = Proc(args, env=env)
@@ -214,3 +237,30 @@ def median(values: Sequence[float]) -> float:
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
+
+
+def post_all(url: str, bodies: Sequence[dict[str, str]], concurrency: int = 64) -> dict[str, int]:
+    """POST every body to ``url`` (``concurrency`` at a time); the answers counted by code."""
+    import asyncio
+
+    import aiohttp
+
+    codes: dict[str, int] = {}
+
+    async def run() -> None:
+        queue = iter(bodies)
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def worker() -> None:
+                for body in queue:
+                    async with session.post(
+                        url, json=body, headers={"merchantNo": MERCHANT_NO}
+                    ) as response:
+                        code = str((await response.json()).get("code"))
+                        codes[code] = codes.get(code, 0) + 1
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+    asyncio.run(run())
+    return codes
