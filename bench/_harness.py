@@ -179,10 +179,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(args: Sequence[str], *, env: dict[str, str] | None = None) -> Iterator[Proc]:
+def running(
+    args: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 20
+) -> Iterator[Proc]:
     proc = Proc(args, env=env)
     try:
-        proc.wait_url()
+        proc.wait_url(timeout)
         yield proc
     finally:
         proc.stop()

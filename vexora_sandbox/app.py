@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from vexora_sandbox import keys
+from vexora_sandbox import gcpolicy, keys
 from vexora_sandbox.admin.app import PREFIX as ADMIN_PREFIX
 from vexora_sandbox.admin.app import create_admin_app
 from vexora_sandbox.api import routes
@@ -88,6 +88,7 @@ def create_app(
         config=config, clock=clock, store=store, payments=payments, errors=app[keys.ERRORS]
     )
     app.cleanup_ctx.append(_dispatcher)
+    gcpolicy.install(app)
     if config.watch:
         app.cleanup_ctx.append(_watcher)
     # Order matters: the gateway's routes and the payer's page, the admin sub-application,

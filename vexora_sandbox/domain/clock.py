@@ -78,6 +78,10 @@ class IdFactory:
         tail = "".join(self._random.choices(_ALPHABET, k=6))
         return f"VXP{self._count:010d}{tail}"
 
+    def issued(self) -> int:
+        """Platform order numbers handed out since the start or the last reset."""
+        return self._count
+
     def token(self, length: int = 16) -> str:
         return "".join(self._random.choices(_ALPHABET, k=length))
 
