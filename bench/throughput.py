@@ -14,6 +14,8 @@ callback receiver on the other, when ``taskset`` is there):
 * sandbox creates, callbacks to a closed port: the same, every notifyUrl refused;
 * sandbox creates, callbacks held: ``--clock manual``, so callbacks wait until the window
   closes (then one clock advance delivers them all): the request path alone;
+* with uvloop installed (the ``speed`` extra), the live and held creates again on
+  asyncio's loop (bench/asyncio_only hides uvloop), to measure what it pays;
 * sandbox queries: ``queryPayOutResult`` for a fixed number of orders created before, with
   every answer checked to be ``0000``.
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib.util
 import json
 import os
 import shutil
@@ -138,7 +141,7 @@ def drain_callbacks(sandbox_url: str, receiver: h.Proc, prefix: str, timeout: fl
 
 
 class Bench:
-    """The targets, each a function of the round number returning its figures (or None)."""
+    """The targets: each method measures one and returns its figures (None: skipped)."""
 
     def __init__(self, args: argparse.Namespace, tmp: Path, receiver: h.Proc) -> None:
         self.args, self.tmp, self.receiver = args, tmp, receiver
@@ -187,16 +190,22 @@ class Bench:
         finally:
             proc.stop()
 
-    def creates(self, label: str, *, manual: bool = False, refused: bool = False) -> Figures:
+    def creates(
+        self, label: str, *, manual: bool = False, refused: bool = False, asyncio: bool = False
+    ) -> Figures:
         """Warm up, measure creates; then check the answers and the callbacks."""
         settings = {"clock": "manual"} if manual else {}
+        env = h.sandbox_env(**settings)
+        if asyncio:  # serve on asyncio's loop although uvloop is installed
+            env["PYTHONPATH"] = str(h.BENCH / "asyncio_only")
         notify = self.receiver.url + "/notify"
         if refused:
             notify = f"http://127.0.0.1:{h.free_port()}/notify"
         warm = self.bodies(label, notify, self.args.warmup)
         bodies = self.bodies(label, notify, self.args.duration)
         prefix = bodies.stem
-        with h.sandbox(**settings) as sandbox:
+        command = h.pinned([*h.SANDBOX, "serve", "--port", "0"], h.SERVER_CPU)
+        with h.running(command, env=env) as sandbox:
             wrk(sandbox.url + PAYOUTS, warm, self.args.warmup, self.args.connections)
             figures = measured(sandbox, sandbox.url + PAYOUTS, bodies, self.args)
             codes = journal_codes(sandbox.url, "disbursements")
@@ -308,6 +317,12 @@ def main() -> int:
         )
     else:
         print(f"WireMock: {Path(jar).name}, templated stub bench/wiremock/mappings/payout.json")
+    uvloop = importlib.util.find_spec("uvloop") is not None
+    print(
+        "event loop: uvloop (the speed extra); the asyncio-loop rows hide it"
+        if uvloop
+        else "event loop: asyncio (uvloop not installed: pip install '.[speed]' to compare)"
+    )
     rounds: dict[str, list[Figures]] = {}
     with (
         pinned_self(),
@@ -321,8 +336,15 @@ def main() -> int:
             "sandbox creates, callbacks live": lambda: bench.creates("live"),
             "sandbox creates, callbacks refused": lambda: bench.creates("refused", refused=True),
             "sandbox creates, callbacks held": lambda: bench.creates("held", manual=True),
-            "sandbox payout queries": bench.queries,
         }
+        if uvloop:
+            targets["sandbox creates, live, asyncio loop"] = lambda: bench.creates(
+                "alive", asyncio=True
+            )
+            targets["sandbox creates, held, asyncio loop"] = lambda: bench.creates(
+                "aheld", manual=True, asyncio=True
+            )
+        targets["sandbox payout queries"] = bench.queries
         for number in range(args.rounds):
             print(f"round {number + 1}:")
             for name, target in targets.items():

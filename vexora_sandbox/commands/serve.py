@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -93,7 +92,7 @@ SERVE_FLAGS = (
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from vexora_sandbox import keys
+    from vexora_sandbox import eventloop, keys
     from vexora_sandbox.app import create_app
     from vexora_sandbox.config import load_config
     from vexora_sandbox.server import Listening, serve_until_signal
@@ -126,7 +125,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"  time scale: {config.time_scale:g}", flush=True)
         print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)
 
-    asyncio.run(serve_until_signal(app, config.host, config.port, ready))
+    eventloop.run(serve_until_signal(app, config.host, config.port, ready))
     return 0
 
 
