@@ -57,16 +57,40 @@ def epoch_ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def gateway_time(seconds: float) -> str:
-    """``yyyy-MM-dd HH:mm:ss`` in UTC (the docs do not name a zone; sandbox choice)."""
+def _format(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# The last second formatted: callbacks falling due together carry the same successTime,
+# and strftime was up to 9 % of a callback's CPU (16 us against 1 us for this look-up).
+_last: tuple[int, str] = (-1, "")
+
+
+def gateway_time(seconds: float) -> str:
+    """``yyyy-MM-dd HH:mm:ss`` in UTC (the docs do not name a zone; sandbox choice)."""
+    global _last
+    whole = int(seconds)
+    # datetime rounds to the microsecond: a fraction this close to 1 may show the next
+    # second, so it is formatted, not looked up.
+    if not 0.0 <= seconds - whole < 0.999999:
+        return _format(seconds)
+    if _last[0] != whole:
+        _last = (whole, _format(seconds))
+    return _last[1]
+
+
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+# Two characters per entry: a random 31-bit number (below 36**6) gives the six-character
+# tail in three look-ups, a third of the cost of random.choices (2.3 against 7.4 us).
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
 
 
 class IdFactory:
-    """Platform order numbers: unique by a counter, reproducible under a seed."""
+    """Platform order numbers: unique by a counter, reproducible under a seed.
+
+    ``VXP``, the count in ten digits, then six characters of [0-9a-z] from the seeded
+    random source (a seed gives the same numbers run after run).
+    """
 
     def __init__(self, seed: int | None = None) -> None:
         self._seed = seed
@@ -75,8 +99,9 @@ class IdFactory:
 
     def platform_trade_no(self) -> str:
         self._count += 1
-        tail = "".join(self._random.choices(_ALPHABET, k=6))
-        return f"VXP{self._count:010d}{tail}"
+        high, low = divmod(self._random.getrandbits(31), 1296)
+        high, middle = divmod(high, 1296)
+        return f"VXP{self._count:010d}{_PAIRS[high]}{_PAIRS[middle]}{_PAIRS[low]}"
 
     def issued(self) -> int:
         """Platform order numbers handed out since the start or the last reset."""
