@@ -13,13 +13,12 @@ Settings come from the VEXORA_SANDBOX_* environment, as for ``serve``. Prints
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 
 from aiohttp import web
 
-from vexora_sandbox import keys
+from vexora_sandbox import eventloop, keys
 from vexora_sandbox.app import create_app
 from vexora_sandbox.config import load_config
 from vexora_sandbox.server import Listening, serve_until_signal
@@ -66,7 +65,7 @@ def main() -> None:
     def ready(listening: Listening) -> None:
         print(f"serving on {listening.url}", flush=True)
 
-    asyncio.run(serve_until_signal(app, "127.0.0.1", 0, ready))
+    eventloop.run(serve_until_signal(app, "127.0.0.1", 0, ready))  # as `serve` does
 
 
 if __name__ == "__main__":

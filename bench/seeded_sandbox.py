@@ -15,7 +15,6 @@ Settings come from the VEXORA_SANDBOX_* environment, as for ``serve``. Prints
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import os
 import time
@@ -23,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from vexora_sandbox import gcpolicy, keys
+from vexora_sandbox import eventloop, gcpolicy, keys
 from vexora_sandbox.app import create_app
 from vexora_sandbox.config import load_config
 from vexora_sandbox.domain.orders import OrderKind
@@ -103,7 +102,7 @@ def main() -> None:
     def ready(listening: Listening) -> None:
         print(f"serving on {listening.url}", flush=True)
 
-    asyncio.run(serve_until_signal(app, "127.0.0.1", 0, ready))
+    eventloop.run(serve_until_signal(app, "127.0.0.1", 0, ready))  # as `serve` does
 
 
 if __name__ == "__main__":
