@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from vexora_sandbox import eventloop, gcpolicy, keys
+from vexora_sandbox import eventloop, keys
 from vexora_sandbox.app import create_app
 from vexora_sandbox.config import load_config
 from vexora_sandbox.domain.orders import OrderKind
@@ -78,13 +78,13 @@ def main() -> None:
     parser.add_argument("--gc", choices=["on", "off"], default="on")
     args = parser.parse_args()
     app = create_app(load_config({}, os.environ))
-    app[gcpolicy.POLICY].enabled = args.gc == "on"
+    app[keys.GC_POLICY].enabled = args.gc == "on"
     seed(app, args.orders)
     gc.collect()  # settled: the collections that seeding set off are behind us
     pauses = Pauses()
 
     async def stats(request: web.Request) -> web.Response:
-        policy = request.app[gcpolicy.POLICY]
+        policy = request.app[keys.GC_POLICY]
         answer = {"pauses": pauses.as_json(), "freezes": policy.freezes}
         answer["frozen"] = gc.get_freeze_count()
         if request.query.get("reset"):

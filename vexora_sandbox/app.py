@@ -88,7 +88,7 @@ def create_app(
         config=config, clock=clock, store=store, payments=payments, errors=app[keys.ERRORS]
     )
     app.cleanup_ctx.append(_dispatcher)
-    gcpolicy.install(app)
+    app[keys.GC_POLICY] = gcpolicy.install(app, ids.issued)
     if config.watch:
         app.cleanup_ctx.append(_watcher)
     # Order matters: the gateway's routes and the payer's page, the admin sub-application,

@@ -24,8 +24,6 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from vexora_sandbox import keys
-
 INTERVAL = 1.0  # seconds between looks: freezing is cheap (a list splice)
 START_AT = 1_000  # orders created since the last full reset before the first freeze
 
@@ -74,26 +72,22 @@ class GCPolicy:
         self._frozen_at = 0
 
 
-POLICY = web.AppKey("vexora_sandbox.gc_policy", GCPolicy)
+def install(app: web.Application, issued: Callable[[], int]) -> GCPolicy:
+    """A policy that runs while ``app`` serves (``enabled = False`` turns it off)."""
+    policy = GCPolicy(issued)
 
+    async def running(app: web.Application) -> AsyncIterator[None]:
+        async def run() -> None:
+            while True:
+                await asyncio.sleep(INTERVAL)
+                policy.tick()
 
-def install(app: web.Application) -> None:
-    """Run the policy while ``app`` serves (``app[POLICY].enabled = False`` turns it off)."""
-    app[POLICY] = GCPolicy(app[keys.IDS].issued)
-    app.cleanup_ctx.append(_running)
+        task = asyncio.create_task(run(), name="vexora-gc-policy")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        policy.release()
 
-
-async def _running(app: web.Application) -> AsyncIterator[None]:
-    policy = app[POLICY]
-
-    async def run() -> None:
-        while True:
-            await asyncio.sleep(INTERVAL)
-            policy.tick()
-
-    task = asyncio.create_task(run(), name="vexora-gc-policy")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    policy.release()
+    app.cleanup_ctx.append(running)
+    return policy

@@ -9,6 +9,7 @@ from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.domain.clock import Clock, IdFactory
 from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
+from vexora_sandbox.gcpolicy import GCPolicy
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area
 from vexora_sandbox.scenarios.registry import ScenarioRegistry
@@ -21,6 +22,7 @@ PAYMENTS = web.AppKey("vexora_sandbox.payments", Payments)
 AREAS = web.AppKey("vexora_sandbox.areas", dict[str, Area])
 SCENARIOS = web.AppKey("vexora_sandbox.scenarios", ScenarioRegistry)
 DISPATCHER = web.AppKey("vexora_sandbox.dispatcher", Dispatcher)
+GC_POLICY = web.AppKey("vexora_sandbox.gc_policy", GCPolicy)
 REQUESTS = web.AppKey("vexora_sandbox.requests", Journal)
 # Unexpected exceptions raised while serving: a test harness re-raises them in the test.
 ERRORS = web.AppKey("vexora_sandbox.errors", list[BaseException])

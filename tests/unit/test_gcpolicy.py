@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from tests.conftest import Client, payout_body
-from vexora_sandbox import gcpolicy
+from vexora_sandbox import keys
 from vexora_sandbox.gcpolicy import GCPolicy
 
 
@@ -81,7 +81,7 @@ async def test_the_app_freezes_stored_orders_unfreezes_on_reset_and_on_stop(
     client: Client,
     gateway: Callable[..., Awaitable[tuple[int, dict[str, Any]]]],
 ) -> None:
-    policy = app[gcpolicy.POLICY]
+    policy = app[keys.GC_POLICY]
     policy.start_at = 2
     for n in (1, 2):
         status, answer = await gateway("disbursements", payout_body(tradeNo=f"GC{n}"))
