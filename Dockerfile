@@ -28,7 +28,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY vexora_sandbox ./vexora_sandbox
 COPY scenarios ./scenarios
-RUN /opt/venv/bin/pip install --no-cache-dir . \
+# The speed extra: serve runs on uvloop (bench/README.md: about 29 % less CPU per held create).
+RUN /opt/venv/bin/pip install --no-cache-dir '.[speed]' \
  && /opt/venv/bin/pip uninstall --yes pip setuptools wheel
 
 # --- final: the venv, the shipped scenarios, a non-root user.
