@@ -20,6 +20,7 @@ from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, SystemClo
 from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem
+from vexora_sandbox.events import Events
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area, load_areas
 from vexora_sandbox.scenarios.registry import ScenarioRegistry
@@ -84,8 +85,14 @@ def create_app(
     app[keys.REQUESTS] = Journal(config.journal_size)
     app[keys.ERRORS] = []
     app[keys.SCENARIOS] = ScenarioRegistry(config.scenarios)
+    events = app[keys.EVENTS] = Events()
     app[keys.DISPATCHER] = Dispatcher(
-        config=config, clock=clock, store=store, payments=payments, errors=app[keys.ERRORS]
+        config=config,
+        clock=clock,
+        store=store,
+        payments=payments,
+        errors=app[keys.ERRORS],
+        events=events,
     )
     app.cleanup_ctx.append(_dispatcher)
     if config.watch:

@@ -70,6 +70,18 @@ def _serve_parser(sub: Any) -> None:
         choices=["debug", "info", "warning", "error"],
         help="log level (VEXORA_SANDBOX_LOG_LEVEL; default info)",
     )
+    p.add_argument(
+        "--log-format",
+        choices=["human", "json"],
+        help="a line per call and callback attempt: human, or one JSON object per line "
+        "(VEXORA_SANDBOX_LOG_FORMAT; default human)",
+    )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        default=None,
+        help="no line per call and callback attempt (VEXORA_SANDBOX_QUIET)",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -89,6 +101,8 @@ SERVE_FLAGS = (
     "clock",
     "admin_token",
     "log_level",
+    "log_format",
+    "quiet",
 )
 
 
@@ -106,6 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     app = create_app(config)
+    if not config.quiet:
+        from vexora_sandbox import console
+
+        console.attach(app, fmt=config.log_format)
 
     def ready(listening: Listening) -> None:
         print(f"vexora-sandbox {__version__} serving on {listening.url}", flush=True)
