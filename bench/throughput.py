@@ -10,13 +10,16 @@ bodies with unique tradeNos) drives, in turn:
   bench/receiver.py in another process answering ``OK``;
 * sandbox creates, callbacks held: the same with ``--clock manual``, so callbacks wait
   until the window closes (then one clock advance delivers them all): the request path;
-* sandbox queries: ``queryPayOutResult`` for orders created just before.
+* sandbox queries: ``queryPayOutResult`` for orders created just before;
+* the console's cost: callbacks held, once ``--quiet`` and once printing a line per call
+  to a pipe this script reads (as a terminal would), one after the other.
 
 Besides req/s and latency it prints the server's CPU time per request, which compares
 fairly even when other work shares the machine. Checks: the answers by code (request
 journal) and that every callback was received and acknowledged. Target: creates >= 0.7 x
 baseline. Needs ``wrk`` (Debian: apt-get install wrk).
-Run: ``.venv/bin/python bench/throughput.py [--duration 10] [--connections 50]``.
+Target for the console: its creates >= 0.95 x the quiet ones.
+Run: ``.venv/bin/python bench/throughput.py [--duration 10] [--connections 50] [--console-only]``.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import _harness as h
 
 TARGET = 0.7
+CONSOLE_TARGET = 0.95
 MAX_RATE = 25_000  # bodies generated per second of run: more than this machine can serve
 LUA = h.BENCH / "bodies.lua"
 PAYOUTS = "/v1/vexora/disbursements"
@@ -150,6 +155,39 @@ def sandbox_creates(
     return figures
 
 
+def console_cost(args: argparse.Namespace, tmp: Path, receiver: h.Proc) -> tuple[float, float]:
+    """Held creates with the console off, then on (its lines read and counted); ratios."""
+    notify = receiver.url + "/notify"
+    figures: dict[str, dict[str, float]] = {}
+    for label, settings in (("quiet", {"quiet": "true"}), ("console", {"quiet": "false"})):
+        prefix = "Z" if label == "quiet" else "Y"
+        warm = write_creates(
+            tmp / f"{label}-w.jsonl", prefix + "W", int(args.warmup * MAX_RATE), notify
+        )
+        bodies = write_creates(
+            tmp / f"{label}.jsonl", prefix + "M", int(args.duration * MAX_RATE), notify
+        )
+        with h.sandbox(clock="manual", **settings) as sandbox:
+            printed = [0]
+
+            def read(proc: h.Proc = sandbox, printed: list[int] = printed) -> None:
+                assert proc.popen.stdout is not None
+                for _ in proc.popen.stdout:
+                    printed[0] += 1
+
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            wrk(sandbox.url + PAYOUTS, warm, args.warmup, args.connections)
+            figures[label] = measured(sandbox, sandbox.url + PAYOUTS, bodies, args)
+            time.sleep(0.5)  # the console's last batch
+            print(f"  [{label}] {printed[0]:,} console lines read")
+    show("sandbox creates held, --quiet", figures["quiet"])
+    show("sandbox creates held, console", figures["console"], figures["quiet"])
+    rps = figures["console"]["rps"] / figures["quiet"]["rps"]
+    cpu = figures["quiet"]["cpu_us"] / figures["console"]["cpu_us"]
+    return rps, cpu
+
+
 def sandbox_queries(args: argparse.Namespace, tmp: Path, receiver: h.Proc) -> dict[str, float]:
     seed = write_creates(tmp / "seed.jsonl", "Q", 5000, receiver.url + "/notify")
     queries = write_queries(tmp / "queries.jsonl", [f"Q{i:09d}" for i in range(5000)])
@@ -166,6 +204,9 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--console-only", action="store_true", help="measure only the console's cost"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
@@ -174,6 +215,13 @@ def main() -> int:
     print(f"wrk -t1 -c{args.connections}, {args.duration:g} s per run after {args.warmup:g} s")
     with tempfile.TemporaryDirectory(prefix="vexora-bench-") as tmpdir, h.receiver() as rec:
         tmp = Path(tmpdir)
+        console = console_cost(args, tmp, rec)
+        print(
+            f"console: creates {console[0]:.2f} x quiet by req/s, {console[1]:.2f} x by server "
+            f"CPU per request; target >= {CONSOLE_TARGET}: {h.verdict(console[0] >= CONSOLE_TARGET)}"
+        )
+        if args.console_only:
+            return 0
         base_bodies = write_creates(
             tmp / "baseline.jsonl", "B", int(args.duration * MAX_RATE), rec.url + "/notify"
         )
