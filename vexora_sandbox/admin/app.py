@@ -12,6 +12,7 @@ from aiohttp import web
 
 from vexora_sandbox.admin import control, health, inspect, settle
 from vexora_sandbox.admin.common import admin_middleware
+from vexora_sandbox.admin.ui import setup_ui
 
 PREFIX = "/_sandbox"
 
@@ -22,4 +23,5 @@ def create_admin_app() -> web.Application:
     inspect.setup_routes(admin)
     control.setup_routes(admin)
     settle.setup_routes(admin)
+    setup_ui(admin)  # the dashboard, /_sandbox/ui
     return admin
