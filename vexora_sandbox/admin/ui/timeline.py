@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.domain.orders import Order
 
-LEFT, RIGHT, TOP, ROW = 150.0, 760.0, 34.0, 30.0
+LEFT, RIGHT, TOP, ROW = 150.0, 680.0, 34.0, 30.0
 WIDTH = 800
 
 
