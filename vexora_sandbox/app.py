@@ -13,6 +13,7 @@ from aiohttp import web
 from vexora_sandbox import keys
 from vexora_sandbox.admin.app import PREFIX as ADMIN_PREFIX
 from vexora_sandbox.admin.app import create_admin_app
+from vexora_sandbox.admin.metrics import attach as count_metrics
 from vexora_sandbox.api import routes
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.config import SandboxConfig
@@ -94,6 +95,7 @@ def create_app(
         errors=app[keys.ERRORS],
         events=events,
     )
+    count_metrics(app)  # /_sandbox/metrics
     app.cleanup_ctx.append(_dispatcher)
     if config.watch:
         app.cleanup_ctx.append(_watcher)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 from aiohttp import web
 
 from vexora_sandbox import keys
+from vexora_sandbox.events import attempt_outcome
 
 if TYPE_CHECKING:
     from vexora_sandbox.callbacks.delivery import Delivery
@@ -161,14 +162,6 @@ def call_fields(entry: Mapping[str, Any], seconds: float) -> dict[str, Any]:
 
 def attempt_fields(delivery: Delivery, attempt: Mapping[str, Any]) -> dict[str, Any]:
     """What a console line says of one callback attempt."""
-    if attempt.get("acknowledged"):
-        outcome = "acknowledged"
-    elif delivery.gave_up:
-        outcome = "gave_up"
-    elif attempt.get("nextAttemptAt") is not None:
-        outcome = "retry"
-    else:
-        outcome = "not_acknowledged"  # cancelled by a reset while on the wire
     return {
         "event": "callback",
         "time": attempt.get("at"),
@@ -181,7 +174,7 @@ def attempt_fields(delivery: Delivery, attempt: Mapping[str, Any]) -> dict[str, 
         "httpStatus": attempt.get("responseStatus"),
         "answer": (attempt.get("responseBody") or "")[:ANSWER_CHARS],
         "error": attempt.get("error"),
-        "outcome": outcome,
+        "outcome": attempt_outcome(delivery, attempt),
         "nextAttemptAt": attempt.get("nextAttemptAt"),
         "latencyMs": attempt.get("latencyMs"),
     }

@@ -9,7 +9,7 @@ cheap and must not raise; one that raises is logged and dropped, never breaking 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,3 +60,15 @@ class Events:
             except Exception:
                 log.exception("a callback attempt watcher failed; it is removed")
                 self._drop(self._attempts, watcher)
+
+
+def attempt_outcome(delivery: Delivery, attempt: Mapping[str, Any]) -> str:
+    """``acknowledged``, ``retry``, ``gave_up``, or ``not_acknowledged`` (cancelled by a
+    reset while on the wire): what became of one attempt, for the console and the metrics."""
+    if attempt.get("acknowledged"):
+        return "acknowledged"
+    if delivery.gave_up:
+        return "gave_up"
+    if attempt.get("nextAttemptAt") is not None:
+        return "retry"
+    return "not_acknowledged"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vexora_sandbox.admin import control, health, inspect, settle
+from vexora_sandbox.admin import control, health, inspect, metrics, settle
 from vexora_sandbox.admin.common import admin_middleware
 from vexora_sandbox.admin.ui import setup_ui
 
@@ -24,4 +24,5 @@ def create_admin_app() -> web.Application:
     control.setup_routes(admin)
     settle.setup_routes(admin)
     setup_ui(admin)  # the dashboard, /_sandbox/ui
+    metrics.setup_routes(admin)
     return admin
