@@ -161,7 +161,8 @@ def console_cost(args: argparse.Namespace, tmp: Path, receiver: h.Proc) -> tuple
     notify = receiver.url + "/notify"
     best: dict[str, dict[str, float]] = {}
     for round_no in range(args.console_rounds):
-        for label, quiet in (("quiet", "true"), ("console", "false")):
+        sides = [("quiet", "true"), ("console", "false")]
+        for label, quiet in sides if round_no % 2 == 0 else sides[::-1]:  # order alternates
             prefix = f"{label[0].upper()}{round_no}"
             count = int(args.duration * MAX_RATE)
             warm = write_creates(

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import sys
 import threading
 import time
@@ -36,8 +37,29 @@ FLUSH_SECONDS = 0.05
 MAX_BATCHES = 256  # batches waiting for the writing thread before lines are dropped
 ANSWER_CHARS = 60
 
+# Control characters (a terminal's escape sequences) and bidi overrides, from values a
+# merchant sent: shown as \xNN so that no value can rewrite the terminal.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _COLOURS = {"ok": "32", "bad": "31", "warn": "33", "dim": "2", "bold": "1"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(value: Any) -> Any:
+    """A value for a terminal line: control characters shown as escapes."""
+    if isinstance(value, str):
+        return _UNSAFE.sub(_escape, value)
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: clean(v) for k, v in fields.items()}
 
 
 def use_colour(stream: TextIO, environ: Mapping[str, str]) -> bool:
@@ -196,7 +218,7 @@ class Console:
             self.writer.line(_JSON(call_fields(entry, seconds)))
             return
         if self.colour or entry.get("error") is not None or entry.get("endpoint") is None:
-            self.writer.line(self.call_line(call_fields(entry, seconds)))
+            self.writer.line(self.call_line(_cleaned(call_fields(entry, seconds))))
             return
         # The common case, a call answered with an envelope, without the dict of fields:
         # this runs for every call of a busy sandbox (bench/README.md: the console's cost).
@@ -208,12 +230,15 @@ class Console:
         where = f"{entry['merchantNo']} {area} " if area else f"{entry['merchantNo']} "
         trade = body.get("tradeNo") if isinstance(body, dict) else None
         http = entry["httpStatus"]
-        self.writer.line(
+        line = (
             f"{_clock(entry['time'])} call {where}{entry['endpoint']}"
             f"{' ' + str(trade) if trade else ''} -> {response.get('code')}"
             f"{' status ' + str(status) if status else ''}{'' if http == 200 else f' HTTP {http}'}"
             f" ({round(seconds * 1000, 2):g} ms)"
         )
+        if _UNSAFE.search(line):
+            line = self.call_line(_cleaned(call_fields(entry, seconds)))
+        self.writer.line(line)
 
     def call_line(self, f: Mapping[str, Any]) -> str:
         where = " ".join(
@@ -243,7 +268,7 @@ class Console:
         if self.fmt == "json":
             self.writer.line(_JSON(fields))
             return
-        self.writer.line(self.attempt_line(fields))
+        self.writer.line(self.attempt_line(_cleaned(fields)))
 
     def attempt_line(self, f: Mapping[str, Any]) -> str:
         if f["error"] and f["httpStatus"] is None:

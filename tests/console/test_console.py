@@ -204,3 +204,20 @@ async def test_a_stuck_terminal_never_blocks_the_loop_lines_are_dropped_and_coun
     text = stream.getvalue()
     assert "lines dropped]\n" in text
     assert text.endswith("after\n")
+
+
+async def test_a_value_cannot_send_escape_sequences_to_the_terminal(
+    aiohttp_client: MakeClient, receiver: CallbackReceiver
+) -> None:
+    receiver.clear()
+    receiver.reply(Reply())
+    hostile = "T1\x1b[2J\x1b]0;owned\x07\u202e"
+
+    async def steps(client: Client) -> None:
+        await _payout(client, tradeNo=hostile, notifyUrl=receiver.url)
+        await _advance(client, 3)
+
+    lines = await _run(aiohttp_client, steps)
+    text = "\n".join(lines)
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "T1\\x1b[2J\\x1b]0;owned\\x07\\u202e" in lines[0], lines

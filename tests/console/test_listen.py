@@ -212,3 +212,17 @@ def test_listen_prints_where_it_listens_and_a_callback_sent_to_it() -> None:
     assert process.returncode == 0, err
     assert " POST /notify tradeNo T1 status 0000" in out
     assert "  sign valid" in out
+
+
+async def test_a_hostile_value_reaches_the_terminal_escaped(
+    aiohttp_client: MakeClient, aiohttp_server: MakeServer
+) -> None:
+    out = io.StringIO()
+    listener = await aiohttp_server(create_listener(Options(secret=SECRET), out))
+    client = await aiohttp_client(create_app(SandboxConfig()))
+    body = json.dumps({"tradeNo": "T1\x1b[2J\u202e", "status": "0000"})
+    async with client.session.post(listener.make_url("/n"), data=body) as response:
+        assert response.status == 200
+    printed = out.getvalue()
+    assert "\x1b" not in printed and "\u202e" not in printed
+    assert "tradeNo T1\\x1b[2J\\u202e status 0000" in printed

@@ -57,6 +57,8 @@ def test_serve_prints_a_line_per_call(tmp_path: Path) -> None:
     assert " call 0000000001 disbursements T20261124000001 -> 0000 status " in calls[0]
     assert "-> 8000 sign error" in calls[1]
     assert "\033[" not in "\n".join(lines)  # a pipe is no terminal
+    url = lines[0].split("serving on ", 1)[1]
+    assert f"  dashboard:    {url}/_sandbox/ui" in lines
 
 
 def test_log_format_json_prints_one_object_per_call(tmp_path: Path) -> None:

@@ -81,6 +81,8 @@ def create_listener(options: Options, out: TextIO) -> Any:
     """The receiver as an aiohttp application that prints to ``out``."""
     from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
+    from vexora_sandbox.console import clean
+
     session_key = web.AppKey("listen.session", ClientSession)
 
     def say(*lines: str) -> None:
@@ -92,7 +94,13 @@ def create_listener(options: Options, out: TextIO) -> Any:
         stamp = time.strftime("%H:%M:%S")
         lines, body = describe(raw, options)
         trade = f" tradeNo {body.get('tradeNo')} status {body.get('status')}" if body else ""
-        say(f"{stamp} {request.method} {request.path_qs}{trade}", *lines)
+        # A sender's values never reach the terminal as control characters.
+        say(
+            *(
+                clean(line)
+                for line in (f"{stamp} {request.method} {request.path_qs}{trade}", *lines)
+            )
+        )
         if options.delay:
             await asyncio.sleep(options.delay)
         if options.no_answer:

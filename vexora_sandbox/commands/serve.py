@@ -143,6 +143,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if config.time_scale != 1:
             print(f"  time scale: {config.time_scale:g}", flush=True)
         print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)
+        print(f"  dashboard:    {listening.url}/_sandbox/ui", flush=True)
 
     asyncio.run(serve_until_signal(app, config.host, config.port, ready))
     return 0
