@@ -22,7 +22,14 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not 
 if not CHROMIUM.exists():
     pytest.skip(f"Chromium is not installed at {CHROMIUM}", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, Playwright, expect  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    Page,
+    Playwright,
+    expect,
+)
 
 from vexora_sandbox.testing import CallbackReceiver, Reply, SandboxServer  # noqa: E402
 
@@ -72,9 +79,19 @@ def page(browser: Browser, sandbox: SandboxServer, receiver: CallbackReceiver) -
     opened = context.new_page()
     opened.set_default_timeout(10_000)
     dialogs: list[str] = []
-    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
     blocked: list[str] = []
-    opened.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security" in message.text:
+            blocked.append(message.text)
+
+    opened.on("dialog", on_dialog)
+    opened.on("console", on_console)
     yield opened
     context.close()
     sandbox.raise_errors()

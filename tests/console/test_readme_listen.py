@@ -33,9 +33,13 @@ def test_the_readme_payout_s_callback_arrives_in_the_listener_it_starts() -> Non
     try:
         assert listener.stdout is not None
         url = listener.stdout.readline().split(" on ", 1)[1].split()[0]
-        threading.Thread(
-            target=lambda: [lines.put(x) for x in listener.stdout or ()], daemon=True
-        ).start()
+        stdout = listener.stdout
+
+        def pump() -> None:
+            for line in stdout:
+                lines.put(line)
+
+        threading.Thread(target=pump, daemon=True).start()
         with SandboxServer(time_scale=0.01) as sandbox:
             code = example.replace("http://127.0.0.1:8080", sandbox.url).replace(
                 "http://127.0.0.1:9000", url

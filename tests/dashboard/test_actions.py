@@ -91,7 +91,7 @@ async def test_the_live_stream_announces_calls_and_attempts(client: Client, payo
     await response.content.readline()
     await payout("T1")
     await client.post("/_sandbox/clock/advance", json={"seconds": 3})
-    events = []
+    events: list[dict[str, Any]] = []
     while len(events) < 2:
         line = await asyncio.wait_for(response.content.readline(), 10)
         if line.startswith(b"data: "):
