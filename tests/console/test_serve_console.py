@@ -31,6 +31,13 @@ def _serve_and_pay(tmp_path: Path, *flags: str) -> list[str]:
         first = process.stdout.readline()
         assert "serving on " in first, first + (process.stderr.read() if process.stderr else "")
         url = first.split("serving on ", 1)[1].strip()
+        # Every start-up line is read here: communicate() reads the pipe itself and would
+        # miss what readline() had buffered.
+        ready = [first.rstrip("\n")]
+        while not ready[-1].startswith("  dashboard:"):
+            line = process.stdout.readline()
+            assert line, f"serve stopped during its start-up lines: {ready}"
+            ready.append(line.rstrip("\n"))
         for secret in (SECRET, "wrong"):
             request = urllib.request.Request(
                 url + "/v1/vexora/disbursements",
@@ -47,7 +54,7 @@ def _serve_and_pay(tmp_path: Path, *flags: str) -> list[str]:
         out, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 0, err
     assert "Traceback" not in err, err
-    return [first.rstrip("\n"), *out.splitlines()]
+    return [*ready, *out.splitlines()]
 
 
 def test_serve_prints_a_line_per_call(tmp_path: Path) -> None:
