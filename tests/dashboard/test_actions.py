@@ -85,7 +85,9 @@ async def test_next_only_leads_to_a_dashboard_page(client: Client) -> None:
 
 
 async def test_the_live_stream_announces_calls_and_attempts(client: Client, payout: Payout) -> None:
-    response = await client.get(f"{UI}/live")
+    refused = await client.get(f"{UI}/live")
+    assert refused.status == 406  # not asked for as a stream: no endless answer
+    response = await client.get(f"{UI}/live", headers={"Accept": "text/event-stream"})
     assert response.headers["Content-Type"] == "text/event-stream"
     assert await response.content.readline() == b"retry: 2000\n"
     await response.content.readline()

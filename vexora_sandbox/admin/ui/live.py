@@ -45,6 +45,11 @@ def watch(state: UiState, events: Events) -> list[Callable[[], None]]:
 async def stream(request: web.Request) -> web.StreamResponse:
     if not signed_in(request):
         return web.Response(status=401, text="sign in first")
+    if "text/event-stream" not in request.headers.get("Accept", ""):
+        # An endless answer only for a client that asked for one (EventSource always does).
+        return web.Response(
+            status=406, text="this is a Server-Sent Events stream: send Accept: text/event-stream"
+        )
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
     )
@@ -79,9 +84,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
 
 async def static(request: web.Request) -> web.StreamResponse:
-    name = request.match_info["name"]
-    if name not in STATIC:
-        return web.Response(status=404, text="no such file")
+    name = request.path.rsplit("/", 1)[1]
     text = resources.files("vexora_sandbox.admin.ui").joinpath("static", name).read_text("utf-8")
     headers = {**HEADERS, "Cache-Control": "max-age=300"}
     return web.Response(text=text, content_type=STATIC[name], headers=headers)
@@ -93,5 +96,8 @@ async def _stop(app: web.Application) -> None:
 
 def setup_live(admin: web.Application) -> None:
     admin.router.add_get("/ui/live", stream, name="ui:live")
-    admin.router.add_get("/ui/static/{name}", static, name="ui:static")
+    for name in STATIC:  # one route per file: no path from the URL reaches the disk
+        admin.router.add_get(
+            f"/ui/static/{name}", static, name=f"ui:static:{name.replace('.', '-')}"
+        )
     admin.on_shutdown.append(_stop)
