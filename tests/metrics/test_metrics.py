@@ -100,3 +100,16 @@ async def test_two_sandboxes_in_one_process_count_apart(aiohttp_client: MakeClie
     await one.post("/v1/vexora/nope", json={})
     assert "vexora_sandbox_calls_total{area=,code=8000,endpoint=nope}" in await _samples(one)
     assert "vexora_sandbox_calls_total{area=,code=8000,endpoint=nope}" not in await _samples(two)
+
+
+def test_a_sandbox_nobody_looks_at_loads_neither_jinja2_nor_prometheus_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from vexora_sandbox import create_app; create_app(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('jinja2', 'prometheus_client')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -10,7 +10,6 @@ import json
 import time
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from vexora_sandbox import keys
@@ -47,6 +46,26 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
+def templates(request: web.Request) -> Any:
+    """The Jinja2 environment, made on the first page shown: importing Jinja2 and reading
+    the templates is no part of a start-up that may never show a page."""
+    state = request.app[UI]
+    if state.templates is None:
+        import jinja2
+
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("vexora_sandbox.admin.ui", "templates"),
+            autoescape=True,  # every value escaped, in HTML and in the SVG alike
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["ms"] = ms_text
+        env.filters["pretty"] = pretty
+        state.templates = env
+    return state.templates
+
+
 def render(
     request: web.Request, name: str, context: dict[str, Any], *, status: int = 200
 ) -> web.Response:
@@ -59,9 +78,10 @@ def render(
         "now": epoch_ms(clock.now()),
         "manual": clock.manual,
     }
-    response = aiohttp_jinja2.render_template(name, request, {**common, **context}, status=status)
-    response.headers.update(HEADERS)
-    return response
+    text = templates(request).get_template(name).render({**common, **context})
+    return web.Response(
+        text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS
+    )
 
 
 def not_found(request: web.Request, message: str) -> web.Response:

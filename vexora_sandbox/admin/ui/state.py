@@ -20,6 +20,7 @@ class UiState:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     streams: set[asyncio.Queue[dict[str, Any] | None]] = field(default_factory=set)
     stops: list[Callable[[], None]] = field(default_factory=list)  # unsubscribe the events
+    templates: Any = None  # the jinja2.Environment, made on the first page shown
 
     def publish(self, event: dict[str, Any]) -> None:
         for stream in self.streams:
