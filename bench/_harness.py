@@ -192,7 +192,8 @@ def running(
 
 def sandbox_env(**settings: object) -> dict[str, str]:
     """VEXORA_SANDBOX_<NAME> variables for ``serve``."""
-    env = {"VEXORA_SANDBOX_LOG_LEVEL": "warning"}
+    # Quiet: nobody reads the console's lines here; throughput.py measures it on its own.
+    env = {"VEXORA_SANDBOX_LOG_LEVEL": "warning", "VEXORA_SANDBOX_QUIET": "true"}
     env.update({f"VEXORA_SANDBOX_{k.upper()}": str(v) for k, v in settings.items()})
     return env
 

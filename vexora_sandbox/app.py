@@ -13,6 +13,7 @@ from aiohttp import web
 from vexora_sandbox import gcpolicy, keys
 from vexora_sandbox.admin.app import PREFIX as ADMIN_PREFIX
 from vexora_sandbox.admin.app import create_admin_app
+from vexora_sandbox.admin.metrics import attach as count_metrics
 from vexora_sandbox.api import routes
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.config import SandboxConfig
@@ -20,6 +21,7 @@ from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, SystemClo
 from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem
+from vexora_sandbox.events import Events
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area, load_areas
 from vexora_sandbox.scenarios.registry import ScenarioRegistry
@@ -84,9 +86,16 @@ def create_app(
     app[keys.REQUESTS] = Journal(config.journal_size)
     app[keys.ERRORS] = []
     app[keys.SCENARIOS] = ScenarioRegistry(config.scenarios)
+    events = app[keys.EVENTS] = Events()
     app[keys.DISPATCHER] = Dispatcher(
-        config=config, clock=clock, store=store, payments=payments, errors=app[keys.ERRORS]
+        config=config,
+        clock=clock,
+        store=store,
+        payments=payments,
+        errors=app[keys.ERRORS],
+        events=events,
     )
+    count_metrics(app)  # /_sandbox/metrics
     app.cleanup_ctx.append(_dispatcher)
     app[keys.GC_POLICY] = gcpolicy.install(app, ids.issued)
     if config.watch:

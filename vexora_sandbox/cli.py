@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from vexora_sandbox._version import __version__
-from vexora_sandbox.commands import example, remote, serve, signing
+from vexora_sandbox.commands import example, listen, remote, serve, signing
 from vexora_sandbox.commands.common import EXIT_USAGE, AdminFailure, HelpFormatter, UsageError
 from vexora_sandbox.errors import ConfigError
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vexora-sandbox",
         description="A local, offline sandbox of the Vexora payment gateway's merchant API.",
         epilog="example: vexora-sandbox serve\n"
+        "         vexora-sandbox listen --port 9000\n"
         "         vexora-sandbox example --area indonesia\n"
         "         vexora-sandbox status T20261124000001\n"
         "Each command's --help says more.",
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     signing.register(sub)  # sign, verify, send-callback
     example.register(sub)  # example
     remote.register(sub)  # status, replay, force
+    listen.register(sub)  # listen
     return parser
 
 

@@ -51,6 +51,8 @@ class SandboxConfig:
     areas_dir: str | None = None
     public_url: str | None = None
     log_level: str = "info"
+    log_format: Literal["human", "json"] = "human"
+    quiet: bool = False
     config_file: str | None = None
 
     def merchant(self, merchant_no: str) -> Merchant | None:
@@ -252,6 +254,13 @@ SETTINGS: tuple[Setting, ...] = (
         "base URL used in payment links (default: the listening address)",
     ),
     Setting("log_level", _choice("debug", "info", "warning", "error"), "log_level", "log level"),
+    Setting(
+        "log_format",
+        _choice("human", "json"),
+        "log_format",
+        "the console's lines: human, or one JSON object per line",
+    ),
+    Setting("quiet", _bool, "quiet", "print no line per call and callback attempt"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 _FILE_KEYS = {"merchants"} | {s.file_key.split(".")[0] for s in SETTINGS}

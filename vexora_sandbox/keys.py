@@ -9,6 +9,7 @@ from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.domain.clock import Clock, IdFactory
 from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
+from vexora_sandbox.events import Events
 from vexora_sandbox.gcpolicy import GCPolicy
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area
@@ -26,3 +27,5 @@ GC_POLICY = web.AppKey("vexora_sandbox.gc_policy", GCPolicy)
 REQUESTS = web.AppKey("vexora_sandbox.requests", Journal)
 # Unexpected exceptions raised while serving: a test harness re-raises them in the test.
 ERRORS = web.AppKey("vexora_sandbox.errors", list[BaseException])
+# The observer hook: each gateway call and callback attempt, for the console, metrics, UI.
+EVENTS = web.AppKey("vexora_sandbox.events", Events)

@@ -65,6 +65,7 @@ def test_every_command_is_there() -> None:
         "check",
         "example",
         "force",
+        "listen",
         "replay",
         "send-callback",
         "serve",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vexora_sandbox.admin import control, health, inspect, settle
+from vexora_sandbox.admin import control, health, inspect, metrics, settle
 from vexora_sandbox.admin.common import admin_middleware
+from vexora_sandbox.admin.ui import setup_ui
 
 PREFIX = "/_sandbox"
 
@@ -22,4 +23,6 @@ def create_admin_app() -> web.Application:
     inspect.setup_routes(admin)
     control.setup_routes(admin)
     settle.setup_routes(admin)
+    setup_ui(admin)  # the dashboard, /_sandbox/ui
+    metrics.setup_routes(admin)
     return admin

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -25,8 +27,13 @@ async def reset(request: web.Request) -> web.Response:
     """Forget orders, journals and pending callbacks: of everything, or of one merchant."""
     body = await read_json(request)
     merchant = merchant_filter(request, body)
-    app = request.config_dict
-    dispatcher = app[keys.DISPATCHER]
+    cancelled = await reset_state(request.config_dict, merchant)
+    return json_response({"reset": merchant or "all", "cancelledCallbacks": cancelled})
+
+
+async def reset_state(app: Mapping[Any, Any], merchant: str | None) -> int:
+    """The reset itself (also the dashboard's button); the count of callbacks cancelled."""
+    dispatcher: Dispatcher = app[keys.DISPATCHER]
     # An attempt in flight is not in the heap: marked cancelled, the retry it schedules if
     # unacknowledged is dropped instead of reaching the merchant after the reset.
     for delivery in dispatcher.log:
@@ -42,7 +49,7 @@ async def reset(request: web.Request) -> web.Response:
         app[keys.ERRORS].clear()
     else:
         app[keys.REQUESTS].clear(lambda e: e.get("merchantNo") == merchant)
-    return json_response({"reset": merchant or "all", "cancelledCallbacks": cancelled})
+    return cancelled
 
 
 async def _drain(dispatcher: Dispatcher) -> None:

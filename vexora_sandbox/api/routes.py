@@ -10,6 +10,7 @@ the pipeline.
 from __future__ import annotations
 
 import logging
+import time
 
 from aiohttp import web
 
@@ -31,6 +32,7 @@ def _now_ms(app: web.Application) -> int:
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
     app = request.app
+    started = time.perf_counter()
     info = request.match_info
     call = Call(
         method=request.method,
@@ -53,7 +55,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             code=Code.SYSTEM_EXCEPTION,
         )
         response = answer.error_response(call, error, _now_ms(app))
-    app[keys.REQUESTS].add(call.journal_entry(response.status))
+    entry = app[keys.REQUESTS].add(call.journal_entry(response.status))
+    app[keys.EVENTS].call(entry, time.perf_counter() - started)
     return response
 
 
@@ -109,7 +112,7 @@ async def not_found(request: web.Request) -> web.StreamResponse:
     error = GatewayError(f"no such endpoint: {request.path}", http_status=404)
     response = answer.error_response(call, error, _now_ms(app))
     if request.path != "/favicon.ico":
-        app[keys.REQUESTS].add(call.journal_entry(response.status))
+        app[keys.EVENTS].call(app[keys.REQUESTS].add(call.journal_entry(response.status)), 0.0)
     return response
 
 

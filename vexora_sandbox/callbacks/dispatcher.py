@@ -32,6 +32,7 @@ from vexora_sandbox.domain.clock import Clock, epoch_ms
 from vexora_sandbox.domain.orders import Order, default_message
 from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
+from vexora_sandbox.events import Events
 from vexora_sandbox.scenarios.model import CallbackSpec
 
 log = logging.getLogger("vexora_sandbox.callbacks")
@@ -48,10 +49,12 @@ class Dispatcher:
         store: Store,
         payments: Payments,
         errors: list[BaseException] | None = None,
+        events: Events | None = None,
     ) -> None:
         self.config = config
         # Exceptions from our own code, kept for a test harness to re-raise (keys.ERRORS).
         self.errors = errors if errors is not None else []
+        self.events = events or Events()  # told of each attempt's outcome
         self.clock = clock
         self.store = store
         self.payments = payments
@@ -377,6 +380,7 @@ class Dispatcher:
             None if delivery.next_attempt_at is None else epoch_ms(delivery.next_attempt_at)
         )
         delivery.attempts.append(record)
+        self.events.attempt(delivery, record)
 
     # --- waiting ---------------------------------------------------------------------
 

@@ -69,6 +69,18 @@ def _serve_parser(sub: Any) -> None:
         choices=["debug", "info", "warning", "error"],
         help="log level (VEXORA_SANDBOX_LOG_LEVEL; default info)",
     )
+    p.add_argument(
+        "--log-format",
+        choices=["human", "json"],
+        help="a line per call and callback attempt: human, or one JSON object per line "
+        "(VEXORA_SANDBOX_LOG_FORMAT; default human)",
+    )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        default=None,
+        help="no line per call and callback attempt (VEXORA_SANDBOX_QUIET)",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -88,6 +100,8 @@ SERVE_FLAGS = (
     "clock",
     "admin_token",
     "log_level",
+    "log_format",
+    "quiet",
 )
 
 
@@ -105,6 +119,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     app = create_app(config)
+    if not config.quiet:
+        from vexora_sandbox import console
+
+        console.attach(app, fmt=config.log_format)
 
     def ready(listening: Listening) -> None:
         print(f"vexora-sandbox {__version__} serving on {listening.url}", flush=True)
@@ -124,6 +142,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if config.time_scale != 1:
             print(f"  time scale: {config.time_scale:g}", flush=True)
         print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)
+        print(f"  dashboard:    {listening.url}/_sandbox/ui", flush=True)
 
     eventloop.run(serve_until_signal(app, config.host, config.port, ready))
     return 0

@@ -1,0 +1,160 @@
+"""The dashboard's buttons: force a status, replay a callback, advance the clock, reset.
+
+Each is a POST from a form carrying the run's CSRF token (auth.csrf_ok); each answers
+with a redirect back to the page it came from, saying what was done, so the pages work
+without JavaScript. They do what the admin API's routes of the same names do
+(docs/admin-api.md).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+
+from vexora_sandbox import keys
+from vexora_sandbox.admin.control import reset_state
+from vexora_sandbox.admin.ui.auth import (
+    COOKIE,
+    csrf_ok,
+    safe_next,
+    see_other,
+    signed_in,
+    token_of,
+    with_cookie,
+)
+from vexora_sandbox.admin.ui.pages import render
+from vexora_sandbox.domain.orders import default_message
+from vexora_sandbox.errors import NotFound
+from vexora_sandbox.scenarios.model import CallbackSpec
+
+MAX_ADVANCE = 400 * 86400.0
+
+
+def _back(form: dict[str, str], message: str) -> web.Response:
+    target = safe_next(form.get("next"))
+    joiner = "&" if "?" in target else "?"
+    return see_other(f"{target}{joiner}done={quote(message)}")
+
+
+def _refused(request: web.Request, status: int, message: str) -> web.Response:
+    return render(request, "message.html", {"title": "Refused", "message": message}, status=status)
+
+
+async def _form(request: web.Request) -> dict[str, str] | web.Response:
+    """The POSTed form, once the caller is signed in and its CSRF token is right."""
+    if not signed_in(request):
+        return _refused(request, 401, "Sign in first: this sandbox has an admin token.")
+    form = {k: str(v) for k, v in (await request.post()).items()}
+    if not csrf_ok(request, form.get("csrf")):
+        return _refused(request, 403, "This form is stale or from another site; reload the page.")
+    return form
+
+
+async def force(request: web.Request) -> web.StreamResponse:
+    form = await _form(request)
+    if isinstance(form, web.Response):
+        return form
+    status = form.get("status", "").strip()
+    if not status:
+        return _back(form, "Give a status to force, such as 0000 or 00029.")
+    try:
+        order = request.config_dict[keys.STORE].order(
+            form.get("merchantNo", ""), form.get("tradeNo", "")
+        )
+    except NotFound:
+        return _refused(request, 404, "There is no such order.")
+    message = form.get("message", "").strip() or default_message(status)
+    spec = CallbackSpec(after=0, status=status, message=message)
+    before = order.status
+    change = request.config_dict[keys.PAYMENTS].change_status(order, status, message)
+    delivery = request.config_dict[keys.DISPATCHER].send_now(
+        order, spec, origin="forced", applied=change is not None
+    )
+    if change is None:
+        said = f"{before} cannot become {status}; its callback #{delivery.id} is sent anyway."
+    else:
+        said = f"Status {before} -> {status}; callback #{delivery.id} sent."
+    return _back(form, said)
+
+
+async def replay(request: web.Request) -> web.StreamResponse:
+    form = await _form(request)
+    if isinstance(form, web.Response):
+        return form
+    raw = form.get("callback", "")
+    dispatcher = request.config_dict[keys.DISPATCHER]
+    original = dispatcher.log.get(int(raw)) if raw.isdigit() else None
+    if original is None:
+        return _refused(request, 404, f"There is no callback {raw}.")
+    try:
+        delivery = dispatcher.replay(original)
+    except ValueError as exc:
+        return _back(form, str(exc))
+    return _back(form, f"Callback #{original.id} replayed as #{delivery.id}.")
+
+
+async def advance(request: web.Request) -> web.StreamResponse:
+    form = await _form(request)
+    if isinstance(form, web.Response):
+        return form
+    clock = request.config_dict[keys.CLOCK]
+    if not clock.manual:
+        return _back(form, "The clock is not manual; start the sandbox with --clock manual.")
+    try:
+        seconds = float(form.get("seconds", ""))
+    except ValueError:
+        return _back(form, "Give the seconds to advance as a number.")
+    if not 0 <= seconds <= MAX_ADVANCE:
+        return _back(form, "Advance by 0 to 400 days' worth of seconds.")
+    handled = await request.config_dict[keys.DISPATCHER].advance(seconds)
+    return _back(form, f"Advanced {seconds:g} s; {handled} callback attempt(s) made.")
+
+
+async def reset(request: web.Request) -> web.StreamResponse:
+    form = await _form(request)
+    if isinstance(form, web.Response):
+        return form
+    cancelled = await reset_state(request.config_dict, None)
+    form["next"] = "/_sandbox/ui/calls"
+    return _back(form, f"Reset: every order and call forgotten, {cancelled} callback(s) cancelled.")
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    if not token_of(request):
+        return see_other(safe_next(request.query.get("next")))
+    context = {"next": safe_next(request.query.get("next")), "error": request.query.get("error")}
+    return render(request, "login.html", context)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = {k: str(v) for k, v in (await request.post()).items()}
+    token = token_of(request)
+    target = safe_next(form.get("next"))
+    if not csrf_ok(request, form.get("csrf")):
+        return _refused(request, 403, "This form is stale or from another site; reload the page.")
+    if not token:
+        return see_other(target)
+    if form.get("token") != token:
+        context = {"next": target, "error": "That is not this sandbox's admin token."}
+        return render(request, "login.html", context, status=401)
+    return with_cookie(see_other(target), token)
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    form = {k: str(v) for k, v in (await request.post()).items()}
+    if not csrf_ok(request, form.get("csrf")):
+        return _refused(request, 403, "This form is stale or from another site; reload the page.")
+    response = see_other("/_sandbox/ui/login")
+    response.del_cookie(COOKIE, path="/_sandbox/")
+    return response
+
+
+def setup_actions(admin: web.Application) -> None:
+    admin.router.add_post("/ui/actions/force", force, name="ui:force")
+    admin.router.add_post("/ui/actions/replay", replay, name="ui:replay")
+    admin.router.add_post("/ui/actions/advance", advance, name="ui:advance")
+    admin.router.add_post("/ui/actions/reset", reset, name="ui:reset")
+    admin.router.add_get("/ui/login", login_form, name="ui:login-form")
+    admin.router.add_post("/ui/login", login, name="ui:login")
+    admin.router.add_post("/ui/logout", logout, name="ui:logout")
