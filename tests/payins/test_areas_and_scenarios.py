@@ -65,7 +65,7 @@ async def test_the_magic_amounts_work_in_every_area(
             continue
         order = store.order(MERCHANT_NO, trade_no)
         if order.awaits_submit:
-            assert endpoint == "deposits" and area in SUBMIT_AREAS
+            assert area in SUBMIT_AREAS
             submit, field = SUBMIT_AREAS[area]
             await gateway(
                 submit,
@@ -83,14 +83,24 @@ async def test_the_magic_amounts_work_in_every_area(
 
 
 @pytest.mark.parametrize("area", sorted(SUBMIT_AREAS))
-async def test_only_p2p_deposits_wait_for_a_submit(
+async def test_p2p_payins_wait_for_a_submit_at_checkout_and_deposits(
     gateway: Gateway, app: web.Application, area: str
 ) -> None:
     await gateway("checkout", payin_body(area, tradeNo="C1"), prefix=f"/{area}")
     await gateway("deposits", payin_body(area, "deposits", tradeNo="D1"), prefix=f"/{area}")
     store = app[keys.STORE]
-    assert not store.order(MERCHANT_NO, "C1").awaits_submit
+    assert store.order(MERCHANT_NO, "C1").awaits_submit
     assert store.order(MERCHANT_NO, "D1").awaits_submit
+
+
+@pytest.mark.parametrize("way_code", ["BKASH_OFFICIAL", "NAGAD_OFFICIAL"])
+@pytest.mark.parametrize("endpoint", ["checkout", "deposits"])
+async def test_p2c_payins_do_not_wait(
+    gateway: Gateway, app: web.Application, endpoint: str, way_code: str
+) -> None:
+    body = payin_body("bangladesh", endpoint, wayCode=way_code)
+    await gateway(endpoint, body, prefix="/bangladesh")
+    assert not app[keys.STORE].order(MERCHANT_NO, "P20261124000001").awaits_submit
 
 
 @pytest.mark.parametrize("amount", ["190.01", "1901.50", "19010", "901.5"])

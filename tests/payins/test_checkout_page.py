@@ -260,19 +260,76 @@ async def test_the_payer_overrides_the_scenarios_pending_callback(
     assert origins == [("scenario", True), ("payer", False)]
 
 
-async def test_the_payer_can_pay_a_deposit_waiting_for_its_submit(
-    gateway: Gateway, client: Client, receiver: CallbackReceiver
+@pytest.mark.parametrize("endpoint", ["checkout", "deposits"])
+async def test_a_p2p_payment_takes_the_trxid_on_the_page_before_anything_else(
+    gateway: Gateway,
+    client: Client,
+    receiver: CallbackReceiver,
+    advance: Advance,
+    app: web.Application,
+    endpoint: str,
 ) -> None:
-    path = await create(gateway, "bangladesh", endpoint="deposits", notify_url=receiver.url)
-    await press(client, path, "full")
-    assert (await receiver.await_for("P20261124000001", timeout=5)).status == "0000"
-    number = path.rsplit("/", 1)[1]
+    path = await create(gateway, "bangladesh", endpoint=endpoint, notify_url=receiver.url)
+    page = await (await client.get(path)).text()
+    assert text_of(page, "submit-reference") == "Submit trxId"
+    assert 'id="pay-full" name="action" value="full" disabled' in page
+    status, _, page = await press(client, path, "full")
+    assert status == 409
+    assert text_of(page, "error") == (
+        "This P2P payment waits for the wallet&#x27;s transaction id (trxId): submit it first."
+    )
+    await advance(60)
+    assert receiver.received == []
+
+    response = await client.post(
+        path, data={"action": "submit", "reference": " 8N7A6D5E4F "}, allow_redirects=False
+    )
+    assert (response.status, response.headers["Location"]) == (303, f"{path}?done=submit")
+    order = app[keys.STORE].order(MERCHANT_NO, "P20261124000001")
+    assert (order.extras["trxId"], order.awaits_submit) == ("8N7A6D5E4F", False)
+    await advance(1.9)
+    assert receiver.received == []
+    await advance(0.1)
+    callback = await receiver.await_for("P20261124000001", timeout=5)
+    assert (callback.status, callback.sign_valid) == ("0000", True)
+    # The submit through the API now finds the order final.
     _, answer = await gateway(
         "payinSubmit",
-        {"platFormTradeNo": number, "trxId": "X1", "timestamp": TIMESTAMP},
+        {"platFormTradeNo": order.platform_trade_no, "trxId": "X1", "timestamp": TIMESTAMP},
         prefix="/bangladesh",
     )
     assert answer["data"] is False
+
+
+@pytest.mark.parametrize("reference", ["", "   ", "x" * 65])
+async def test_a_bad_trxid_on_the_page_is_refused(
+    gateway: Gateway, client: Client, app: web.Application, reference: str
+) -> None:
+    path = await create(gateway, "bangladesh")
+    response = await client.post(path, data={"action": "submit", "reference": reference})
+    assert response.status == 400
+    assert "must be 1 to 64 characters" in await response.text()
+    assert app[keys.STORE].order(MERCHANT_NO, "P20261124000001").awaits_submit
+
+
+async def test_an_order_that_does_not_wait_refuses_a_trxid(
+    gateway: Gateway, client: Client
+) -> None:
+    path = await create(gateway, "bangladesh", wayCode="BKASH_OFFICIAL")
+    page = await (await client.get(path)).text()
+    assert 'id="submit-reference"' not in page
+    response = await client.post(path, data={"action": "submit", "reference": "X"})
+    assert response.status == 409
+    assert "not waiting for a transaction id" in await response.text()
+
+
+async def test_a_waiting_p2p_payment_can_still_fail(
+    gateway: Gateway, client: Client, receiver: CallbackReceiver
+) -> None:
+    path = await create(gateway, "bangladesh", notify_url=receiver.url)
+    status, _, _ = await press(client, path, "fail")
+    assert status == 303
+    assert (await receiver.await_for("P20261124000001", timeout=5)).status == "00029"
 
 
 async def test_an_expired_payment_shows_it(

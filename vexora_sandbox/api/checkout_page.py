@@ -3,12 +3,17 @@
 ``GET /_sandbox/pay/{merchantNo}/{platFormTradeNo}`` shows the order; its buttons POST
 back to the same path and pay it in full, pay part of it, or fail it. Each fires the
 pay-in callback at once, like a real payer's action would, and drops the callbacks the
-order's scenario had queued but not yet sent (the payer was faster). The page has no
-external assets and escapes every value a merchant sent.
+order's scenario had queued but not yet sent (the payer was faster). A P2P pay-in that
+waits for the payer's wallet transaction id (Bangladesh's trxId, Myanmar's utr) takes it
+here first, as the payer would on the gateway's page ("After completing the payment, the
+user needs to submit the transaction ID on the checkout page":
+https://docs.vexora.com/guide/areas/bangladesh/paymentSubmit/). The page has no external
+assets and escapes every value a merchant sent.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal, InvalidOperation
 from html import escape
 from urllib.parse import quote
@@ -27,16 +32,23 @@ from vexora_sandbox.domain.orders import (
 )
 from vexora_sandbox.domain.payments import part_of
 from vexora_sandbox.errors import NotFound
-from vexora_sandbox.scenarios.model import CallbackSpec
+from vexora_sandbox.protocol.names import SUBMIT_ENDPOINTS, Endpoint
+from vexora_sandbox.scenarios.model import CallbackSpec, Scenario
 
 PAGE = "/_sandbox/pay/{merchantNo}/{platFormTradeNo}"
 # action -> the status the payer's action gives the order
 ACTIONS = {"full": SUCCESS, "partial": PARTIAL, "fail": FAILED}
+# The P2P submit: the payer gives the wallet transaction id.
+SUBMIT = "submit"
 DONE = {
     "full": "Paid in full.",
     "partial": "Paid in part.",
     "fail": "The payment failed.",
+    SUBMIT: "Transaction id submitted: the payment is being checked.",
 }
+# Each submit endpoint's name for the payer's wallet transaction id (the paymentSubmit pages).
+REFERENCE = {Endpoint.PAYIN_SUBMIT: "trxId", Endpoint.PAY_IN_SUBMIT: "utr"}
+MAX_REFERENCE = 64
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -57,7 +69,7 @@ dt{color:#555}dd{margin:0;overflow-wrap:anywhere}
 form{display:grid;gap:.6rem}
 button{font:inherit;padding:.6rem;border:0;border-radius:.3rem;cursor:pointer;color:#fff}
 button:disabled{opacity:.4;cursor:default}
-#pay-full{background:#15803d}#pay-part{background:#b45309}#pay-fail{background:#b91c1c}
+#pay-full{background:#15803d}#submit-reference{background:#1d4ed8}#pay-part{background:#b45309}#pay-fail{background:#b91c1c}
 .part{display:flex;gap:.5rem}.part input{flex:1;font:inherit;padding:.5rem}
 .note{padding:.5rem;border-radius:.3rem;background:#e0f2fe}
 .error{padding:.5rem;border-radius:.3rem;background:#fee2e2}
@@ -67,6 +79,50 @@ button:disabled{opacity:.4;cursor:default}
 def page_path(order: Order) -> str:
     merchant, number = (quote(v, safe="") for v in (order.merchant_no, order.platform_trade_no))
     return f"/_sandbox/pay/{merchant}/{number}"
+
+
+def submit_step(app: web.Application, order: Order) -> tuple[Endpoint, str] | None:
+    """The order's area's submit endpoint and its reference field, if the area has one."""
+    area = app[keys.AREAS].get(order.area)
+    if area is None:
+        return None
+    for endpoint in SUBMIT_ENDPOINTS:
+        if area.rules_for(endpoint) is not None:
+            return endpoint, REFERENCE[endpoint]
+    return None
+
+
+def schedule_from_now(app: web.Application, order: Order, scenario: Scenario) -> None:
+    """Queue ``scenario``'s callbacks counted from now instead of from the order's creation."""
+    dispatcher = app[keys.DISPATCHER]
+    # The dispatcher counts ``after`` (scaled) from the creation: add the time since then.
+    since = (dispatcher.clock.now() - order.created_at) / app[keys.CONFIG].time_scale
+    specs = [dataclasses.replace(s, after=s.after + since) for s in scenario.callbacks]
+    dispatcher.schedule(order, specs, scenario=scenario.name)
+
+
+def take_reference(app: web.Application, order: Order, endpoint: str, reference: str) -> None:
+    """The payer's transaction id given on the page: the same effect as the API's submit,
+    with the scenario a submit call with that reference would choose."""
+    field = REFERENCE[Endpoint(endpoint)]
+    app[keys.PAYMENTS].submit(order, {field: reference})
+    if not app[keys.PAYMENTS].release_submit(order):
+        return
+    body = {
+        "tradeNo": order.trade_no,
+        "amount": order.amount,
+        **order.extras,
+        "platFormTradeNo": order.platform_trade_no,
+        field: reference,
+    }
+    scenario = app[keys.SCENARIOS].choose(
+        endpoint=endpoint,
+        merchant_no=order.merchant_no,
+        area=order.area,
+        account_field=None,
+        body=body,
+    )
+    schedule_from_now(app, order, scenario)
 
 
 def _find(request: web.Request) -> Order | None:
@@ -137,6 +193,10 @@ def render(
         if order.extras.get(key):
             rows.append(_row(label, order.extras[key], key.lower()))
     disabled = " disabled" if final else ""
+    # A P2P pay-in is paid to a wallet outside the page; the gateway only learns of it from
+    # the transaction id, so the pay buttons wait for it.
+    waiting = order.awaits_submit and not final
+    paying = " disabled" if final or waiting else ""
     body = [
         "<h1>Vexora sandbox checkout</h1>",
         f"<dl>{''.join(rows)}</dl>",
@@ -145,14 +205,26 @@ def render(
         body.append(f'<p id="result" class="note">{escape(note)}</p>')
     if error:
         body.append(f'<p id="error" class="error">{escape(error)}</p>')
+    step = submit_step(request.app, order) if waiting else None
+    if step is not None:
+        field = step[1]
+        body.append(
+            f'<form method="post" action="{escape(page_path(order))}">'
+            f'<p id="submit-note">Pay {escape(order.amount)} {escape(currency)} to the wallet, '
+            f"then enter the wallet's transaction id ({field}).</p>"
+            f'<div class="part"><label for="reference" hidden>Transaction id</label>'
+            f'<input id="reference" name="reference" maxlength="{MAX_REFERENCE}">'
+            '<button type="submit" id="submit-reference" name="action" '
+            f'value="{SUBMIT}">Submit {field}</button></div></form>'
+        )
     body.append(
         f'<form method="post" action="{escape(page_path(order))}">'
-        f'<button type="submit" id="pay-full" name="action" value="full"{disabled}>'
+        f'<button type="submit" id="pay-full" name="action" value="full"{paying}>'
         "Pay in full</button>"
         '<div class="part"><label for="part-amount" hidden>Amount to pay</label>'
         f'<input id="part-amount" name="amount" inputmode="decimal" '
-        f'value="{escape(part or part_of(order.amount))}"{disabled}>'
-        f'<button type="submit" id="pay-part" name="action" value="partial"{disabled}>'
+        f'value="{escape(part or part_of(order.amount))}"{paying}>'
+        f'<button type="submit" id="pay-part" name="action" value="partial"{paying}>'
         "Pay part</button></div>"
         f'<button type="submit" id="pay-fail" name="action" value="fail"{disabled}>'
         "Fail the payment</button></form>"
@@ -203,12 +275,23 @@ async def act(request: web.Request) -> web.StreamResponse:
         return _not_found(request)
     form = await request.post()
     action = str(form.get("action", ""))
+    if action == SUBMIT:
+        return _submit(request, order, str(form.get("reference", "")))
     if action not in ACTIONS:
         return render(
             request,
             order,
-            error=f"Unknown action {action!r}; use one of: {', '.join(ACTIONS)}.",
+            error=f"Unknown action {action!r}; use one of: {', '.join((*ACTIONS, SUBMIT))}.",
             status=400,
+        )
+    step = submit_step(request.app, order) if order.awaits_submit else None
+    if step is not None and action != "fail" and order.status == PROCESSING:
+        return render(
+            request,
+            order,
+            error=f"This P2P payment waits for the wallet's transaction id ({step[1]}): "
+            "submit it first.",
+            status=409,
         )
     paid = None
     if action == "partial":
@@ -231,3 +314,26 @@ async def act(request: web.Request) -> web.StreamResponse:
             status=409,
         )
     raise web.HTTPSeeOther(f"{page_path(order)}?done={action}")
+
+
+def _submit(request: web.Request, order: Order, given: str) -> web.Response:
+    """The payer's wallet transaction id for a P2P pay-in that waits for it."""
+    step = submit_step(request.app, order)
+    if step is None or not order.awaits_submit or order.status != PROCESSING:
+        why = (
+            f"already final ({order.status} {order.message})"
+            if order.status != PROCESSING
+            else "not waiting for a transaction id"
+        )
+        return render(request, order, error=f"This payment is {why}.", status=409)
+    reference = given.strip()
+    if not reference or len(reference) > MAX_REFERENCE:
+        return render(
+            request,
+            order,
+            error=f"The transaction id ({step[1]}) must be 1 to {MAX_REFERENCE} characters; "
+            f"got {given!r}.",
+            status=400,
+        )
+    take_reference(request.app, order, step[0], reference)
+    raise web.HTTPSeeOther(f"{page_path(order)}?done={SUBMIT}")

@@ -10,7 +10,6 @@ the P2P submit.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.call import Checked
-from vexora_sandbox.api.checkout_page import page_path
+from vexora_sandbox.api.checkout_page import page_path, schedule_from_now
 from vexora_sandbox.domain.orders import Order, OrderKind
 from vexora_sandbox.domain.payments import waits_for_submit
 from vexora_sandbox.errors import GatewayError, NotFound
@@ -113,7 +112,7 @@ def _payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:
         call,
         OrderKind.PAYIN,
         scenario,
-        awaits_submit=waits_for_submit(call.endpoint, offers_submit, call.text(wire.WAY_CODE)),
+        awaits_submit=waits_for_submit(offers_submit, call.text(wire.WAY_CODE)),
         extras=extras,
     )
     return wire.payin_created(order, call.origin.rstrip("/") + page_path(order))
@@ -142,17 +141,8 @@ def _submit(app: web.Application, call: Checked, scenario: Scenario) -> Any:
     references = {name: call.text(name) for name in wire.SUBMIT_REFERENCES}
     taken = app[keys.PAYMENTS].submit(order, references)
     if taken and app[keys.PAYMENTS].release_submit(order):
-        _schedule_from_now(app, order, scenario)
+        schedule_from_now(app, order, scenario)
     return taken
-
-
-def _schedule_from_now(app: web.Application, order: Order, scenario: Scenario) -> None:
-    """Queue ``scenario``'s callbacks counted from now instead of from the order's creation."""
-    dispatcher = app[keys.DISPATCHER]
-    # The dispatcher counts ``after`` (scaled) from the creation: add the time since then.
-    since = (dispatcher.clock.now() - order.created_at) / app[keys.CONFIG].time_scale
-    specs = [dataclasses.replace(s, after=s.after + since) for s in scenario.callbacks]
-    dispatcher.schedule(order, specs, scenario=scenario.name)
 
 
 def query_payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:

@@ -45,18 +45,21 @@ def part_of(amount: str) -> str:
 
 # Bangladesh's P2C wallet codes: the payer pays the merchant's official account and the
 # gateway sees it at once; every other wallet code of an area with a submit step is P2P
-# (https://docs.vexora.com/guide/areas/bangladesh/payment/).
+# (https://docs.vexora.com/guide/areas/bangladesh/payment/: "P2P: BKASH, NAGAD; P2C:
+# BKASH_OFFICIAL, NAGAD_OFFICIAL").
 P2C_SUFFIX = "_OFFICIAL"
 
 
-def waits_for_submit(endpoint: str, area_offers_submit: bool, way_code: str) -> bool:
+def waits_for_submit(area_offers_submit: bool, way_code: str) -> bool:
     """Whether a new pay-in waits for the payer's transaction id before it can complete.
 
-    (sandbox choice) A host-to-host deposit waits when its area offers a submit endpoint
-    and its ``wayCode`` is not a P2C code; a checkout never does (the hosted page is the
-    payer's).
+    A pay-in of an area whose pages describe a submit step (Bangladesh's payinSubmit,
+    Myanmar's payInSubmit) waits, at ``checkout`` and ``deposits`` alike, unless its
+    ``wayCode`` is a P2C code: Bangladesh's only pay-in page is served at ``/checkout``
+    and its paymentSubmit page says the payer submits the transaction id after paying
+    (https://docs.vexora.com/guide/areas/bangladesh/paymentSubmit/).
     """
-    return endpoint == "deposits" and area_offers_submit and not way_code.endswith(P2C_SUFFIX)
+    return area_offers_submit and not way_code.endswith(P2C_SUFFIX)
 
 
 class Payments:
