@@ -229,9 +229,11 @@ async def test_the_sign_base_header_carries_non_ascii_text_and_number_literals(
         PATH, data=raw, headers={"merchantNo": MERCHANT_NO, "Content-Type": "application/json"}
     )
     assert (await response.json())["msg"].startswith("sign error: sign does not match")
+    # Non-ASCII is escaped (\u00ed): clients read header bytes as Latin-1.
     assert response.headers["X-Sandbox-Sign-Base"] == (
         "accountNo=0000003100012345678901amount=250email=ana.garcia@example.com"
-        "firstname=Analastname=Garcíamobile=0912345678notifyUrl=http://127.0.0.1:9000/notify"
+        "firstname=Analastname=Garc\\u00edamobile=0912345678"
+        "notifyUrl=http://127.0.0.1:9000/notify"
         "timestamp=1764000000000tradeNo=T20261124000001{secret}"
     )
     assert response.headers["X-Sandbox-Expected-Sign"] == "a16bef2fbfbf40ac82baa0d6ea4dfa63"

@@ -121,14 +121,21 @@ async def test_the_reference_vector_with_a_number_timestamp_and_empty_remark(
     assert answer["data"]["remark"] == ""
 
 
-async def test_an_upper_case_sign_is_accepted(client: Client) -> None:
+async def test_an_upper_case_sign_is_refused_saying_it_must_be_lower_case(
+    client: Client,
+) -> None:
     body = payout_body()
     body["sign"] = sign(body, SECRET).upper()
     response = await client.post(
         "/v1/vexora/disbursements", json=body, headers={"merchantNo": MERCHANT_NO}
     )
     answer = await response.json()
-    assert (answer["code"], answer["msg"]) == ("0000", "success")
+    assert (answer["code"], answer["msg"]) == (
+        "8000",
+        'sign error: sign must be lower-case hex (the docs: "The sign should be in lowercase '
+        'letters"); the right sign in lower case would be accepted',
+    )
+    assert response.headers["X-Sandbox-Expected-Sign"] == sign(body, SECRET)
 
 
 async def test_serving_a_call_warns_nothing(

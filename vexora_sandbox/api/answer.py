@@ -13,6 +13,7 @@ from vexora_sandbox.api.call import Call
 from vexora_sandbox.errors import GatewayError, SignError
 from vexora_sandbox.protocol.envelope import envelope
 from vexora_sandbox.protocol.names import Code
+from vexora_sandbox.protocol.signing import header_safe
 from vexora_sandbox.responses import json_response
 from vexora_sandbox.scenarios.model import ResponseSpec
 
@@ -42,7 +43,8 @@ def error_response(call: Call, exc: GatewayError, now_ms: int) -> web.Response:
     headers = exc.headers
     if isinstance(exc, SignError):
         call.sign_base = exc.base
-        headers = {**headers, SIGN_BASE_HEADER: _header_value(exc.base)}
+        # The journal keeps the exact base; the header an ASCII copy of it.
+        headers = {**headers, SIGN_BASE_HEADER: _header_value(header_safe(exc.base))}
     payload = envelope(exc.code, exc.msg, now_ms)
     return envelope_response(call, payload, status=exc.http_status, headers=headers)
 

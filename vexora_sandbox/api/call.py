@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from vexora_sandbox.domain.store import Merchant
-from vexora_sandbox.protocol.jsonbody import Body, field_text
+from vexora_sandbox.protocol.jsonbody import Body, JsonNumber, field_text
 from vexora_sandbox.protocol.rules import Area, EndpointRules
 
 
@@ -27,9 +29,13 @@ class Call:
     area: Area | None = None
     rules: EndpointRules | None = None
     body: Body | None = None
+    # The body's bytes as they arrived (also for a call refused before its body was parsed).
+    raw: bytes | None = None
     errors: list[str] = field(default_factory=list)
     error: str | None = None
     sign_base: str | None = None
+    # Which way of signing a null matched (protocol.signing), and the case accepted.
+    sign_match: str | None = None
     scenario: str | None = None
     fault: str | None = None
     answer: dict[str, Any] | None = None
@@ -42,7 +48,8 @@ class Call:
             "endpoint": self.endpoint,
             "area": self.url_area,
             "merchantNo": self.merchant_no,
-            "body": self.body,
+            "body": journal_fields(self.body, self.raw),
+            "bodyText": None if self.raw is None else self.raw.decode("utf-8", "replace"),
             "httpStatus": http_status,
             "response": self.answer,
         }
@@ -52,6 +59,8 @@ class Call:
             entry["errors"] = self.errors
         if self.sign_base is not None:
             entry["signBase"] = self.sign_base
+        if self.sign_match is not None:
+            entry["signMatched"] = self.sign_match
         if self.scenario is not None:
             entry["scenario"] = self.scenario
         if self.fault is not None:
@@ -73,3 +82,34 @@ class Checked:
     def text(self, name: str) -> str:
         """A field's value as text ('' when absent or null)."""
         return field_text(self.body.get(name)) or ""
+
+
+def journal_fields(body: Body | None, raw: bytes | None) -> Any:
+    """The body's fields with their JSON types, as the client sent them.
+
+    A number is journaled as a number (``bodyText`` keeps its literal text: ``100.50``
+    shows as ``100.5`` here). A body refused before or while parsing is parsed again here,
+    leniently (any JSON value); text that is no JSON is ``null`` (``bodyText`` has it).
+    """
+    if body is None:
+        if not raw:
+            return None
+        try:
+            body = json.loads(raw.decode("utf-8"), parse_int=JsonNumber, parse_float=JsonNumber)
+        except (ValueError, RecursionError):
+            return None
+    return _typed(body)
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, JsonNumber):
+        number = float(value) if any(c in value for c in ".eE") else int(value)
+        return number if not isinstance(number, float) or math.isfinite(number) else str(value)
+    if isinstance(value, str):
+        # A lone surrogate (a refused \ud800 escape) cannot be written as UTF-8.
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_typed(k): _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return value

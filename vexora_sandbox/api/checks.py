@@ -15,7 +15,7 @@ from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.errors import GatewayError, NotFound, SignError
 from vexora_sandbox.protocol import signing
 from vexora_sandbox.protocol.jsonbody import Body, describe_json_type, parse_body
-from vexora_sandbox.protocol.rules import Area, EndpointRules
+from vexora_sandbox.protocol.rules import Area, EndpointRules, Validation
 
 MERCHANT_HEADER = "merchantNo"
 
@@ -49,7 +49,8 @@ def area(request: web.Request, call: Call, merchant: Merchant) -> Area:
         ) from None
 
 
-async def body(request: web.Request) -> Body:
+async def body(request: web.Request, call: Call) -> Body:
+    """The parsed body; ``call.raw`` keeps its bytes for the journal."""
     limit = request.app[keys.CONFIG].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(request.content_length, limit)
@@ -62,7 +63,22 @@ async def body(request: web.Request) -> Body:
         raise GatewayError(f"request body cannot be decoded: {exc}") from None
     if len(raw) > limit:  # a chunked body carries no Content-Length to refuse it by
         raise _too_large(len(raw), limit)
+    call.raw = raw
     return parse_body(raw)
+
+
+async def journal_raw(request: web.Request, call: Call) -> None:
+    """For a call refused before its body was read: read it (within the size limit) so the
+    journal shows what was sent. Never raises: the answer is already decided."""
+    if call.raw is not None or not request.body_exists:
+        return
+    length = request.content_length
+    if length is None or length > request.app[keys.CONFIG].max_body_bytes:
+        return
+    try:
+        call.raw = await request.read()
+    except Exception:  # a broken or vanished body: the journal simply has none
+        return
 
 
 def _too_large(size: int | None, limit: int) -> GatewayError:
@@ -72,20 +88,40 @@ def _too_large(size: int | None, limit: int) -> GatewayError:
     )
 
 
-def _printable(text: str) -> str:
-    """A header-safe copy: control characters written as \\xNN so the value stays one line."""
-    return "".join(c if c >= " " and c != "\x7f" else f"\\x{ord(c):02x}" for c in text)
+def sign(call: Call, body: Body, merchant: Merchant, validation: Validation) -> None:
+    """Raise SignError unless ``body`` carries the right sign for ``merchant``.
 
-
-def sign(body: Body, merchant: Merchant) -> None:
-    """Raise SignError unless ``body`` carries the right sign for ``merchant``."""
+    A null value may be signed skipped or as ``key=null`` (the docs' Java); the journal
+    records which one matched (``call.sign_match``). The docs say the sign is lower-case:
+    strict validation refuses an upper-case one, saying so; lenient accepts it.
+    """
     base = signing.canonical_string(body)
     expected = signing.sign_canonical(base, merchant.secret)
     given = body.get(signing.SIGN_FIELD)
-    if signing.matches(given, expected):
-        return
-    # The error path only: the escaped copy for the header costs a pass over every char.
-    shown = _printable(base) + "{secret}"
+    candidates = [(signing.NULLS_SKIPPED, base, expected)]
+    if signing.has_null(body):
+        java = signing.canonical_string(body, nulls_as_text=True)
+        candidates.append(
+            (signing.NULLS_AS_TEXT, java, signing.sign_canonical(java, merchant.secret))
+        )
+    if isinstance(given, str) and given:
+        for variant, _, wanted in candidates:
+            if given == wanted:
+                call.sign_match = variant
+                return
+            if signing.matches(given, wanted):  # the same hex in another case
+                if validation == "strict":
+                    raise SignError(
+                        'sign error: sign must be lower-case hex (the docs: "The sign should '
+                        'be in lowercase letters"); the right sign in lower case would be '
+                        "accepted",
+                        base=base + "{secret}",
+                        expected=expected,
+                    )
+                call.sign_match = f"{variant}, upper-case accepted (lenient)"
+                return
+    # The journal keeps the exact base; the header gets an ASCII copy (api.answer).
+    shown = base + "{secret}"
     if given is None or given == "":
         raise SignError("sign error: the sign field is missing", base=shown, expected=expected)
     if not isinstance(given, str):

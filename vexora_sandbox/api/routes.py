@@ -55,6 +55,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             code=Code.SYSTEM_EXCEPTION,
         )
         response = answer.error_response(call, error, _now_ms(app))
+    await checks.journal_raw(request, call)
     entry = app[keys.REQUESTS].add(call.journal_entry(response.status))
     app[keys.EVENTS].call(entry, time.perf_counter() - started)
     return response
@@ -78,8 +79,8 @@ async def _pipeline(request: web.Request, call: Call) -> web.StreamResponse:
     merchant = checks.merchant(request)
     call.merchant_no = merchant.merchant_no
     area = checks.area(request, call, merchant)
-    body = call.body = await checks.body(request)
-    checks.sign(body, merchant)
+    body = call.body = await checks.body(request, call)
+    checks.sign(call, body, merchant, app[keys.CONFIG].validation)
     rules = checks.rules(request, call, area, endpoint, body)
     checks.freshness(request, body)
     config = app[keys.CONFIG]
