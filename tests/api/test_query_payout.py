@@ -93,7 +93,7 @@ async def test_after_success_the_status_and_success_time_show(
         "amount": "250",
         "status": "0000",
         "message": "SUCCESS",
-        "successTime": "2025-11-24 16:00:02",
+        "successTime": "2025-11-24 13:00:02",
     }
 
 

@@ -117,7 +117,9 @@ async def test_a_call_refused_before_its_body_is_read_still_journals_it(
 @pytest.mark.parametrize(
     ("raw", "typed"),
     [
-        ('{"a": {"b": 1}}', {"a": {"b": 1}}),  # refused (not flat), journaled as sent
+        ('{"a": {"b": 1}}', None),  # not flat: only its text
+        ("[1, 2]", None),
+        ('{"a": 1, "b": true, "c": null}', {"a": 1, "b": True, "c": None}),
         ("not json", None),
         ('{"a": "\\ud800"}', {"a": "\\ud800"}),  # a lone surrogate, shown escaped
         ('{"a": 1e400}', {"a": "1e400"}),  # no finite float: its text

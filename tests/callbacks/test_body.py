@@ -46,7 +46,7 @@ async def test_the_default_success_callback_field_by_field(
         "amount": "250",
         "status": "0000",
         "message": "SUCCESS",
-        "successTime": "2025-11-24 16:00:02",
+        "successTime": "2025-11-24 13:00:02",
         "timestamp": str(int(START * 1000) + 2000),
         "remark": "order-42",
         "sign": body["sign"],
@@ -54,7 +54,7 @@ async def test_the_default_success_callback_field_by_field(
     assert verify(body, SECRET)
     assert canonical_string(body) == (
         f"amount=250message=SUCCESSplatFormTradeNo={order.platform_trade_no}remark=order-42"
-        f"status=0000successTime=2025-11-24 16:00:02timestamp={int(START * 1000) + 2000}"
+        f"status=0000successTime=2025-11-24 13:00:02timestamp={int(START * 1000) + 2000}"
         "tradeNo=T20261124000001"
     )
     assert callback.sign_valid is True
@@ -142,7 +142,7 @@ async def test_a_stale_processing_callback_has_no_success_time(
     await pay(tradeNo="T1", accountNo="8801234990016")  # shipped: callback-stale-after-final
     await client.app[keys.DISPATCHER].advance(4)
     first, stale = receiver.matching("T1")
-    assert first.body["successTime"] == "2025-11-24 16:00:02"
+    assert first.body["successTime"] == "2025-11-24 13:00:02"
     assert (stale.status, stale.body["message"]) == ("0015", "Processing")
     assert "successTime" not in stale.body
 

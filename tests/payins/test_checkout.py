@@ -88,7 +88,7 @@ async def test_the_callback_succeeds_after_two_seconds_with_the_method_codes(
         "amount": "1000",
         "status": "0000",
         "message": "SUCCESS",
-        "successTime": "2025-11-24 16:00:02",
+        "successTime": "2025-11-24 23:00:02",
         "timestamp": str(NOW_MS + 2000),
         "remark": "order-42",
         "channelCode": "EWALLET",

@@ -176,7 +176,7 @@ async def test_pay_in_full(
     assert text_of(page, "status") == "0000"
     assert text_of(page, "result") == "Paid in full."
     assert page.count(" disabled") == 4
-    assert await balance() == funds("100000000.00", unsettled="1000.00")
+    assert await balance(prefix="/kenya") == funds("100000000.00", unsettled="1000.00")
 
 
 async def test_pay_part_pays_half_by_default(
@@ -193,7 +193,7 @@ async def test_pay_part_pays_half_by_default(
     assert (answer["data"]["status"], answer["data"]["amount"]) == ("0001", "500")
     page = await (await client.get(location)).text()
     assert (text_of(page, "paid"), text_of(page, "result")) == ("500", "Paid in part.")
-    assert await balance() == funds("100000000.00", unsettled="500.00")
+    assert await balance(prefix="/kenya") == funds("100000000.00", unsettled="500.00")
 
 
 async def test_pay_part_takes_the_amount_the_payer_types(
@@ -224,7 +224,7 @@ async def test_fail_the_payment(
     callback = await receiver.await_for("P20261124000001", timeout=5)
     assert (callback.status, callback.body["message"]) == ("00029", "REJECTED_TRANSACTION")
     assert "successTime" not in callback.body
-    assert await balance() == funds("100000000.00")
+    assert await balance(prefix="/kenya") == funds("100000000.00")
 
 
 async def test_a_final_payment_takes_no_more_actions(

@@ -205,8 +205,8 @@ def test_a_payout_settles_what_is_due_before_reserving(
 def test_settle_by_hand_for_one_or_all_merchants(payments: Payments) -> None:
     order = payin(payments)
     payments.change_status(order, SUCCESS, "SUCCESS")
-    assert payments.settle(MERCHANT) == {MERCHANT: Decimal(250)}
-    assert payments.settle() == {MERCHANT: Decimal(0)}
+    assert payments.settle(MERCHANT) == {MERCHANT: {"": Decimal(250)}}
+    assert payments.settle() == {MERCHANT: {"": Decimal(0)}}
     assert funds(payments) == (Decimal(1250), Decimal(0), Decimal(0))
 
 

@@ -221,8 +221,8 @@ async def test_settle_now_for_one_merchant(
     response = await client.post("/_sandbox/settle", json={"merchantNo": MERCHANT_NO})
     assert response.status == 200
     assert await response.json() == {
-        "settled": {MERCHANT_NO: "1000.00"},
-        "balances": {MERCHANT_NO: funds("2000.00")},
+        "settled": {MERCHANT_NO: {"KES": "1000.00"}},
+        "balances": {MERCHANT_NO: {"KES": funds("2000.00")}},
     }
     assert await balance() == funds("2000.00")
     assert await balance(merchant_no=OTHER) == funds("1000.00", unsettled="300.00")
@@ -241,11 +241,11 @@ async def test_settle_now_for_every_merchant(
     await advance(2)
     response = await client.post("/_sandbox/settle")
     assert await response.json() == {
-        "settled": {MERCHANT_NO: "1000.00", OTHER: "950.00"},
-        "balances": {MERCHANT_NO: funds("2000.00"), OTHER: funds("1950.00")},
+        "settled": {MERCHANT_NO: {"KES": "1000.00"}, OTHER: {"KES": "950.00"}},
+        "balances": {MERCHANT_NO: {"KES": funds("2000.00")}, OTHER: {"KES": funds("1950.00")}},
     }
     response = await client.post("/_sandbox/settle", params={"merchantNo": OTHER})
-    assert (await response.json())["settled"] == {OTHER: "0.00"}
+    assert (await response.json())["settled"] == {OTHER: {"KES": "0.00"}}
 
 
 async def test_settle_for_an_unknown_merchant_is_404(client: TestClient[Any, Any]) -> None:

@@ -52,7 +52,7 @@ async def test_a_paid_payin_has_its_success_time(gateway: Gateway, advance: Adva
     await advance(5)
     data = (await query(gateway))["data"]
     assert (data["status"], data["message"], data["amount"]) == ("0000", "SUCCESS", "1000")
-    assert data["successTime"] == "2025-11-24 16:00:02"
+    assert data["successTime"] == "2025-11-24 19:00:02"
 
 
 async def test_a_partial_payin_shows_the_paid_part(gateway: Gateway, advance: Advance) -> None:
@@ -60,7 +60,7 @@ async def test_a_partial_payin_shows_the_paid_part(gateway: Gateway, advance: Ad
     await advance(2)
     data = (await query(gateway))["data"]
     assert (data["status"], data["message"], data["amount"]) == ("0001", "PARTIAL_PAYMENT", "950")
-    assert data["successTime"] == "2025-11-24 16:00:02"
+    assert data["successTime"] == "2025-11-24 19:00:02"
 
 
 async def test_a_failed_payin_has_no_success_time(gateway: Gateway, advance: Advance) -> None:

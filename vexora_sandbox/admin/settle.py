@@ -12,7 +12,8 @@ from vexora_sandbox.responses import json_response
 
 async def settle(request: web.Request) -> web.Response:
     """Move everything unsettled to available, due or not: of one merchant (body or query
-    ``merchantNo``), or of every merchant. Answers what moved and the balances after."""
+    ``merchantNo``), or of every merchant. Answers what moved and the balances after, by
+    merchant and currency (the area's ``currency``; ``""`` for an area without one)."""
     body = await read_json(request)
     merchant = body.get("merchantNo") or request.query.get("merchantNo") or None
     payments = request.config_dict[keys.PAYMENTS]
@@ -22,10 +23,20 @@ async def settle(request: web.Request) -> web.Response:
         except NotFound as exc:
             raise AdminError(404, str(exc)) from None
     moved = payments.settle(None if merchant is None else str(merchant))
+    # By merchant and currency: balances are kept per currency (domain.store).
     return json_response(
         {
-            "settled": {number: f"{amount:.2f}" for number, amount in moved.items()},
-            "balances": {number: payments.balance(number).as_wire() for number in moved},
+            "settled": {
+                number: {currency: f"{amount:.2f}" for currency, amount in by_currency.items()}
+                for number, by_currency in moved.items()
+            },
+            "balances": {
+                number: {
+                    currency: payments.balance(number, currency).as_wire()
+                    for currency in by_currency
+                }
+                for number, by_currency in moved.items()
+            },
         }
     )
 

@@ -88,17 +88,21 @@ def journal_fields(body: Body | None, raw: bytes | None) -> Any:
     """The body's fields with their JSON types, as the client sent them.
 
     A number is journaled as a number (``bodyText`` keeps its literal text: ``100.50``
-    shows as ``100.5`` here). A body refused before or while parsing is parsed again here,
-    leniently (any JSON value); text that is no JSON is ``null`` (``bodyText`` has it).
+    shows as ``100.5`` here). A flat body refused before or while parsing is parsed again
+    here; anything else (no JSON, not an object, nested values) is ``null``: ``bodyText``
+    has it, and nothing deep is copied into the journal.
     """
     if body is None:
         if not raw:
             return None
         try:
-            body = json.loads(raw.decode("utf-8"), parse_int=JsonNumber, parse_float=JsonNumber)
+            parsed = json.loads(raw.decode("utf-8"), parse_int=JsonNumber, parse_float=JsonNumber)
         except (ValueError, RecursionError):
             return None
-    return _typed(body)
+        if not isinstance(parsed, dict) or any(isinstance(v, dict | list) for v in parsed.values()):
+            return None
+        body = parsed
+    return {_typed(k): _typed(v) for k, v in body.items()}
 
 
 def _typed(value: Any) -> Any:
@@ -108,8 +112,4 @@ def _typed(value: Any) -> Any:
     if isinstance(value, str):
         # A lone surrogate (a refused \ud800 escape) cannot be written as UTF-8.
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, dict):
-        return {_typed(k): _typed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_typed(v) for v in value]
     return value

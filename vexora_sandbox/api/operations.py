@@ -25,6 +25,7 @@ from vexora_sandbox.errors import GatewayError, NotFound
 from vexora_sandbox.protocol import wire
 from vexora_sandbox.protocol.jsonbody import Scalar
 from vexora_sandbox.protocol.names import SUBMIT_ENDPOINTS, Endpoint
+from vexora_sandbox.protocol.shapes import shapes_for
 from vexora_sandbox.scenarios.model import Scenario
 
 Run = Callable[[web.Application, Checked, Scenario], Any]
@@ -61,6 +62,7 @@ def _create(
         amount=call.text(wire.AMOUNT),
         notify_url=call.text(wire.NOTIFY_URL),
         remark=call.text(wire.REMARK),
+        currency=call.area.currency,
         extras=extras,
         status=response.status,
         message=response.message,
@@ -154,7 +156,9 @@ def query_payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:
 
 def query_balance(app: web.Application, call: Checked, scenario: Scenario) -> Any:
     # Reading the balance settles every collection that is due by now (domain.ledger).
-    return app[keys.PAYMENTS].balance(call.merchant.merchant_no).as_wire()
+    # The area's currency, typed as its balance page shows (protocol.shapes).
+    ledger = app[keys.PAYMENTS].balance(call.merchant.merchant_no, call.area.currency)
+    return ledger.as_wire(shapes_for(call.area.name).balance_places)
 
 
 OPERATIONS: dict[str, Operation] = {

@@ -1,4 +1,7 @@
-"""A merchant's balances, in decimals: never floats.
+"""A merchant's balance in one currency, in decimals: never floats.
+
+A merchant has one ledger per currency (``domain.store``): a payout in IDR does not touch
+BDT (each area's balance page answers for the area's currency).
 
 Collected pay-ins wait in ``unsettled`` until they settle into ``available``
 (https://docs.vexora.com/guide/areas/ "queryBalance": same-day collections settle on
@@ -85,12 +88,19 @@ class Ledger:
         """When the earliest waiting collection falls due (None when nothing waits)."""
         return self._due[0][0] if self._due else None
 
-    def as_wire(self) -> dict[str, str]:
-        return {
-            "availableAmount": _text(self.available),
-            "freezeAmount": _text(self.freeze),
-            "unsettledAmount": _text(self.unsettled),
-        }
+    def as_wire(self, places: int | None = None) -> dict[str, str | Decimal]:
+        """queryBalance's ``data``: strings with two decimals, or (``places`` set) JSON
+        numbers with that many, as the Thailand and Cambodia balance pages show
+        (``9998989.1200``)."""
+        values = (
+            ("availableAmount", self.available),
+            ("freezeAmount", self.freeze),
+            ("unsettledAmount", self.unsettled),
+        )
+        if places is None:
+            return {name: _text(value) for name, value in values}
+        step = Decimal(1).scaleb(-places)
+        return {name: value.quantize(step) for name, value in values}
 
 
 def _text(amount: Decimal) -> str:

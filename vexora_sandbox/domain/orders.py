@@ -88,6 +88,8 @@ class Order:
     notify_url: str
     remark: str
     created_at: float
+    # The area's currency: the ledger the order moves (domain.store keeps one per currency).
+    currency: str = ""
     status: str = PROCESSING
     message: str = "Processing"
     success_time: float | None = None

@@ -93,6 +93,7 @@ class Payments:
         amount: str,
         notify_url: str,
         remark: str,
+        currency: str = "",
         extras: dict[str, str] | None = None,
         status: str = PROCESSING,
         message: str | None = None,
@@ -110,7 +111,7 @@ class Payments:
             raise duplicate_error(trade_no)
         value = amount_value(amount)
         if kind is OrderKind.PAYOUT:
-            self.balance(merchant_no).reserve(value)
+            self.balance(merchant_no, currency).reserve(value)
         order = Order(
             merchant_no=merchant_no,
             trade_no=trade_no,
@@ -123,6 +124,7 @@ class Payments:
             notify_url=notify_url,
             remark=remark,
             created_at=self.clock.now(),
+            currency=currency,
             extras={k: v for k, v in (extras or {}).items() if v},
         )
         if kind is OrderKind.PAYIN:
@@ -173,7 +175,7 @@ class Payments:
             change = order.transition(status, message, self.clock.now())
         except TransitionError:
             return None
-        ledger = self.store.ledger(order.merchant_no)
+        ledger = self.store.ledger(order.merchant_no, order.currency)
         if order.kind is OrderKind.PAYOUT:
             ledger.settle_payout(order.amount_value, is_success(status))
         elif is_success(status):
@@ -186,13 +188,19 @@ class Payments:
 
     # --- settlement ------------------------------------------------------------------
 
-    def balance(self, merchant_no: str) -> Ledger:
-        """The merchant's ledger with every collection due by now settled."""
-        ledger = self.store.ledger(merchant_no)
+    def balance(self, merchant_no: str, currency: str = "") -> Ledger:
+        """The merchant's ledger in ``currency`` with every collection due by now settled."""
+        ledger = self.store.ledger(merchant_no, currency)
         ledger.settle_due(self.clock.now())
         return ledger
 
-    def settle(self, merchant_no: str | None = None) -> dict[str, Decimal]:
-        """Settle everything unsettled now, due or not (of one merchant, or all)."""
+    def settle(self, merchant_no: str | None = None) -> dict[str, dict[str, Decimal]]:
+        """Settle everything unsettled now, due or not (of one merchant, or all): what
+        moved, by merchant and currency."""
         numbers = [merchant_no] if merchant_no else [m.merchant_no for m in self.store.merchants()]
-        return {number: self.store.ledger(number).settle() for number in numbers}
+        return {
+            number: {
+                currency: ledger.settle() for currency, ledger in self.store.ledgers(number).items()
+            }
+            for number in numbers
+        }

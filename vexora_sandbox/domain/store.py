@@ -23,12 +23,16 @@ class Merchant:
     secret: str
     area: str = "default"
     balance: Decimal = Decimal("100000000")
+    # Where callbacks go when a body has no notifyUrl (Kenya's and Mexico's payout pages
+    # make it optional: "not passed as configured in merchant backend"); "" for none.
+    notify_url: str = ""
 
 
 @dataclass(slots=True)
 class MerchantState:
     merchant: Merchant
-    ledger: Ledger
+    # One ledger per currency, each starting at the configured balance when first used.
+    ledgers: dict[str, Ledger] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     by_platform: dict[str, Order] = field(default_factory=dict)
 
@@ -46,7 +50,7 @@ class Store:
         targets = [merchant_no] if merchant_no else list(self._merchants)
         for number in targets:
             merchant = self.merchant(number)
-            self._states[number] = MerchantState(merchant, Ledger(merchant.balance))
+            self._states[number] = MerchantState(merchant)
 
     def merchant(self, merchant_no: str) -> Merchant:
         try:
@@ -92,5 +96,14 @@ class Store:
         for state in states:
             yield from state.orders.values()
 
-    def ledger(self, merchant_no: str) -> Ledger:
-        return self.state(merchant_no).ledger
+    def ledger(self, merchant_no: str, currency: str = "") -> Ledger:
+        """The merchant's ledger in ``currency`` (created with the configured balance)."""
+        state = self.state(merchant_no)
+        ledger = state.ledgers.get(currency)
+        if ledger is None:
+            ledger = state.ledgers[currency] = Ledger(state.merchant.balance)
+        return ledger
+
+    def ledgers(self, merchant_no: str) -> dict[str, Ledger]:
+        """The merchant's ledgers used so far, by currency."""
+        return dict(self.state(merchant_no).ledgers)

@@ -1,17 +1,21 @@
 """The gateway's answer and callback fields, built from an order: one home for each name.
 
 The shapes follow the endpoint pages of https://docs.vexora.com/guide/areas/ (each area's
-payout, payment, payoutQuery, paymentQuery and paymentNotify pages). Every callback value
-is a string: a JSON number such as ``100.50`` would reach a JavaScript client as ``100.5``
-and break its sign check.
+payout, payment, payoutQuery, paymentQuery and paymentNotify pages); what differs by area
+is the table in ``protocol.shapes``. Every callback value is a string: a JSON number such
+as ``100.50`` would reach a JavaScript client as ``100.5`` and break its sign check. An
+answer amount that a page shows as a JSON number is a ``Decimal`` here, written with its
+exact digits (``responses.json_response``).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from vexora_sandbox.domain.clock import epoch_ms, gateway_time
-from vexora_sandbox.domain.orders import Order, OrderKind, is_success
+from vexora_sandbox.domain.clock import epoch_ms
+from vexora_sandbox.domain.orders import SUCCESS, Order, OrderKind, is_final, is_success
+from vexora_sandbox.protocol.shapes import AS_SENT, local_time, shapes_for
 
 TRADE_NO = "tradeNo"
 PLATFORM_TRADE_NO = "platFormTradeNo"
@@ -65,20 +69,75 @@ def payin_created(order: Order, payment_url: str) -> dict[str, Any]:
     return data
 
 
+def number(text: str, places: int | None) -> str | Decimal:
+    """An amount as the page types it: the text as sent (``places`` None), or a JSON
+    number with ``places`` decimals (:data:`AS_SENT`: the merchant's own)."""
+    if places is None:
+        return text
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text  # lenient mode let a non-number through: echo it
+    if not value.is_finite():
+        return text
+    return value if places == AS_SENT else value.quantize(Decimal(1).scaleb(-places))
+
+
+def first_payment(order: Order) -> str | None:
+    """What the payer paid (the part of a partial payment); None before any payment."""
+    if order.paid_amount is not None:
+        return order.paid_amount
+    return order.amount if order.status == SUCCESS else None
+
+
 def queried(order: Order) -> dict[str, Any]:
-    """``queryPayOutResult``'s and ``queryPayInResult``'s ``data``."""
-    data: dict[str, Any] = {
-        TRADE_NO: order.trade_no,
-        PLATFORM_TRADE_NO: order.platform_trade_no,
-        AMOUNT: order.paid_amount or order.amount,
-        STATUS: order.status,
-        MESSAGE: order.message,
-    }
-    if is_success(order.status) and order.success_time is not None:
-        data[SUCCESS_TIME] = gateway_time(order.success_time)
+    """``queryPayOutResult``'s and ``queryPayInResult``'s ``data``, shaped per area."""
+    shapes = shapes_for(order.area)
+    data: dict[str, Any] = {TRADE_NO: order.trade_no, PLATFORM_TRADE_NO: order.platform_trade_no}
+    paid = first_payment(order)
+    if order.kind is OrderKind.PAYIN and shapes.payin_amounts == "mexico":
+        # (sandbox choice) an unpaid order's receivedAmount is "0"; one payment per order.
+        data[AMOUNT] = order.amount
+        data["receivedAmount"] = paid or "0"
+        data["paymentList"] = (
+            []
+            if paid is None or order.success_time is None
+            else [
+                {
+                    AMOUNT: paid,
+                    STATUS: order.status,
+                    SUCCESS_TIME: local_time(order.success_time, order.area),
+                }
+            ]
+        )
+    elif order.kind is OrderKind.PAYIN and shapes.payin_amounts == "order-pay":
+        whole, part = shapes.payin_places or (None, None)
+        data["orderAmount"] = number(order.amount, whole)
+        data["payAmount"] = number(paid or "0", part)
+    elif order.kind is OrderKind.PAYOUT and shapes.payout_amounts == "order-pay":
+        # (sandbox choice) no fees: a payout pays its whole amount.
+        data["orderAmount"] = number(order.amount, shapes.payout_places)
+        data["payAmount"] = number(order.amount, shapes.payout_places)
+    else:
+        places = None if order.kind is OrderKind.PAYIN else shapes.payout_places
+        data[AMOUNT] = number(paid or order.amount, places)
+    data[STATUS] = order.status
+    data[MESSAGE] = order.message
+    when = _success_time(order, shapes.success_time_on_failure)
+    if when is not None:
+        data[SUCCESS_TIME] = when
     if order.kind is OrderKind.PAYIN:
         data[REMARK] = order.remark
     return data
+
+
+def _success_time(order: Order, on_failure: bool) -> str | None:
+    """Local time of the success, or (where a page's example shows it) of the failure."""
+    if is_success(order.status) and order.success_time is not None:
+        return local_time(order.success_time, order.area)
+    if on_failure and is_final(order.status) and order.history:
+        return local_time(order.history[-1].at, order.area)
+    return None
 
 
 def callback_fields(
@@ -94,7 +153,7 @@ def callback_fields(
         TIMESTAMP: str(epoch_ms(now)),
     }
     if is_success(status) and order.success_time is not None:
-        body[SUCCESS_TIME] = gateway_time(order.success_time)
+        body[SUCCESS_TIME] = local_time(order.success_time, order.area)
     if order.remark:
         body[REMARK] = order.remark
     if order.kind is OrderKind.PAYIN:
