@@ -131,7 +131,10 @@ async def test_no_prefix_uses_the_merchants_area(gateway: Gateway) -> None:
     _, answer = await gateway("checkout", payin_body("indonesia"))
     assert answer["code"] == "0000"
     _, answer = await gateway("checkout", payin_body("kenya", tradeNo="P2"))
-    assert answer == failed('amount must be at least 10000; got "1000"')
+    assert answer == failed(
+        'amount must be at least 10000; got "1000"; this looks like a kenya checkout: '
+        "use /kenya/v1/vexora/checkout, or set the merchant's area"
+    )
 
 
 @pytest.mark.parametrize("config", INDONESIAN)
@@ -144,7 +147,10 @@ async def test_a_known_prefix_selects_that_areas_rules(
     _, answer = await gateway(
         "deposits", payin_body("indonesia", "deposits", tradeNo="P2"), prefix="/japan"
     )
-    assert answer == failed("userId is required but missing")
+    assert answer["msg"].startswith(
+        "userId is required but missing; this looks like a indonesia deposit: "
+        "use /indonesia/v1/vexora/deposits, or set the merchant's area"
+    ), answer
 
 
 @pytest.mark.parametrize(

@@ -143,11 +143,58 @@ def rules(request: web.Request, call: Call, area: Area, endpoint: str, body: Bod
     found = area.rules_for(endpoint)
     if found is None:
         raise GatewayError(f"the {area.name} area does not offer {endpoint}", http_status=404)
-    errors = found.errors(body, request.app[keys.CONFIG].validation)
+    validation = request.app[keys.CONFIG].validation
+    errors = found.errors(body, validation)
     if errors:
         call.errors = errors
-        raise GatewayError(errors[0])
+        hint = ""
+        # Only a body whose field set is not this area's (a required field missing, or
+        # fields this area does not know) looks like another area's; a wrong value in the
+        # right fields is just a wrong value.
+        known = {f.name for f in found.fields}
+        if any(f.required and f.name not in body for f in found.fields) or any(
+            name not in known and name != signing.SIGN_FIELD for name in body
+        ):
+            hint = _elsewhere(request, area, endpoint, body, validation)
+        raise GatewayError(errors[0] + hint)
     return found
+
+
+# What the wrong-place hint calls each endpoint's body.
+_KINDS = {"disbursements": "payout", "checkout": "checkout", "deposits": "deposit"}
+
+
+def _elsewhere(
+    request: web.Request, area: Area, endpoint: str, body: Body, validation: Validation
+) -> str:
+    """A hint when the body fails its area's rules but passes another area's: the merchant
+    is most likely calling the wrong URL or has the wrong area configured. Only on the error
+    path, and only for the endpoints whose fields differ by area."""
+    kind = _KINDS.get(endpoint)
+    if kind is None:
+        return ""
+    fits: list[str] = []
+    seen: set[int] = {id(area)}
+    for name, other in sorted(request.app[keys.AREAS].items()):
+        if name.startswith("_") or id(other) in seen:
+            continue
+        seen.add(id(other))  # an alias answers once
+        rules = other.rules_for(endpoint)
+        if rules is None:
+            continue
+        # The other area must know every field sent, not merely accept the body (an area
+        # with few fields accepts almost anything).
+        names = {f.name for f in rules.fields} | {signing.SIGN_FIELD}
+        if names.issuperset(body) and not rules.errors(body, validation):
+            fits.append(name)
+    if not fits:
+        return ""
+    first = fits[0]
+    also = f" (it would also pass as {', '.join(fits[1:4])})" if len(fits) > 1 else ""
+    return (
+        f"; this looks like a {first} {kind}: use /{first}/v1/vexora/{endpoint}, "
+        f"or set the merchant's area{also}"
+    )
 
 
 def freshness(request: web.Request, body: Body) -> None:
