@@ -265,7 +265,7 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 _FILE_KEYS = {"merchants"} | {s.file_key.split(".")[0] for s in SETTINGS}
 _CALLBACK_KEYS = {s.file_key.split(".")[1] for s in SETTINGS if s.file_key.startswith("callbacks.")}
-_MERCHANT_KEYS = {"merchantNo", "secret", "area", "balance"}
+_MERCHANT_KEYS = {"merchantNo", "secret", "area", "balance", "notifyUrl"}
 _MERCHANT_NO = re.compile(r"[0-9]{10}")
 
 
@@ -368,10 +368,17 @@ def _merchants(
                     (*path, "balance"), f"must be a non-negative amount; got {item['balance']!r}"
                 )
                 ok = False
+        notify_url = item.get("notifyUrl", "")
+        if not isinstance(notify_url, str) or (
+            notify_url and not notify_url.lower().startswith(("http://", "https://"))
+        ):
+            problem((*path, "notifyUrl"), f"must be an http(s) URL; got {notify_url!r}")
+            ok = False
         if ok:
             assert isinstance(number, str) and isinstance(secret, str) and isinstance(area, str)
+            assert isinstance(notify_url, str)
             seen.add(number)
-            merchants.append(Merchant(number, secret, area, balance))
+            merchants.append(Merchant(number, secret, area, balance, notify_url))
     return tuple(merchants)
 
 

@@ -43,6 +43,7 @@ async def test_transactions_lists_every_order_with_its_fields(
         "extras": {},
         "history": [],
         "callbacks": [1],
+        "notes": [],
     }
 
 

@@ -173,7 +173,7 @@ def test_merchant_with_an_unknown_key(tmp_path: Path) -> None:
     )
     assert config_error(file=path) == (
         f"{path}:6: merchants.1.secert: unknown key 'secert'; "
-        "expected one of area, balance, merchantNo, secret"
+        "expected one of area, balance, merchantNo, notifyUrl, secret"
     )
 
 

@@ -27,6 +27,8 @@ def callback_ids(request: web.Request) -> dict[int, list[int]]:
 def order_json(
     order: Order, request: web.Request, callbacks: dict[int, list[int]] | None = None
 ) -> dict[str, Any]:
+    # Status changes due without a callback (no notify URL) happen when the order is read.
+    request.config_dict[keys.PAYMENTS].catch_up(order)
     if callbacks is None:
         callbacks = callback_ids(request)
     return {
@@ -49,6 +51,7 @@ def order_json(
             {"status": c.status, "message": c.message, "at": epoch_ms(c.at)} for c in order.history
         ],
         "callbacks": callbacks.get(id(order), []),
+        "notes": order.notes,
     }
 
 

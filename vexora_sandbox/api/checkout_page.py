@@ -14,6 +14,7 @@ assets and escapes every value a merchant sent.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from html import escape
 from urllib.parse import quote
@@ -49,6 +50,11 @@ DONE = {
 # Each submit endpoint's name for the payer's wallet transaction id (the paymentSubmit pages).
 REFERENCE = {Endpoint.PAYIN_SUBMIT: "trxId", Endpoint.PAY_IN_SUBMIT: "utr"}
 MAX_REFERENCE = 64
+NO_URL_NOTE = (
+    "no callback: the request has no notifyUrl and merchant {merchant} has no default "
+    "notify URL (notifyUrl in its config entry); the status changes on schedule without "
+    "one, and queries show it"
+)
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -92,13 +98,38 @@ def submit_step(app: web.Application, order: Order) -> tuple[Endpoint, str] | No
     return None
 
 
+def queue_callbacks(
+    app: web.Application, order: Order, specs: Sequence[CallbackSpec], scenario: str
+) -> None:
+    """Queue callbacks (``after`` counted from the order's creation, scaled); an order
+    without a notify URL gets their status changes without callbacks, and a note why."""
+    if order.notify_url:
+        app[keys.DISPATCHER].schedule(order, specs, scenario=scenario)
+        return
+    if not specs:
+        return
+    scale = app[keys.CONFIG].time_scale
+    app[keys.PAYMENTS].defer(
+        order,
+        [
+            (
+                order.created_at + s.after * scale,
+                s.status,
+                s.message or default_message(s.status),
+                s.amount,
+            )
+            for s in specs
+        ],
+    )
+    order.notes.append(NO_URL_NOTE.format(merchant=order.merchant_no))
+
+
 def schedule_from_now(app: web.Application, order: Order, scenario: Scenario) -> None:
     """Queue ``scenario``'s callbacks counted from now instead of from the order's creation."""
-    dispatcher = app[keys.DISPATCHER]
-    # The dispatcher counts ``after`` (scaled) from the creation: add the time since then.
-    since = (dispatcher.clock.now() - order.created_at) / app[keys.CONFIG].time_scale
+    # Callbacks count ``after`` (scaled) from the creation: add the time since then.
+    since = (app[keys.CLOCK].now() - order.created_at) / app[keys.CONFIG].time_scale
     specs = [dataclasses.replace(s, after=s.after + since) for s in scenario.callbacks]
-    dispatcher.schedule(order, specs, scenario=scenario.name)
+    queue_callbacks(app, order, specs, scenario.name)
 
 
 def take_reference(app: web.Application, order: Order, endpoint: str, reference: str) -> None:
@@ -132,7 +163,10 @@ def _find(request: web.Request) -> Order | None:
         )
     except NotFound:
         return None
-    return order if order.kind is OrderKind.PAYIN else None
+    if order.kind is not OrderKind.PAYIN:
+        return None
+    request.app[keys.PAYMENTS].catch_up(order)
+    return order
 
 
 def _html(body: str, *, status: int = 200, title: str = "Vexora sandbox checkout") -> web.Response:
@@ -262,7 +296,11 @@ def payer_acts(app: web.Application, order: Order, status: str, paid: str | None
     for delivery in dispatcher.log:
         if delivery.order is order and delivery.payload is None and delivery.origin == "scenario":
             delivery.cancelled = True  # the payer was faster than the scenario
+    app[keys.PAYMENTS].drop_deferred(order)
     change = app[keys.PAYMENTS].payer_pays(order, status, paid)
+    if not order.notify_url:
+        order.notes.append(NO_URL_NOTE.format(merchant=order.merchant_no))
+        return True
     message = default_message(status)
     spec = CallbackSpec(after=0, status=status, message=message, amount=order.paid_amount)
     dispatcher.send_now(order, spec, origin="payer", applied=change is not None)

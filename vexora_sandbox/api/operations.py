@@ -18,7 +18,7 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.call import Checked
-from vexora_sandbox.api.checkout_page import page_path, schedule_from_now
+from vexora_sandbox.api.checkout_page import page_path, queue_callbacks, schedule_from_now
 from vexora_sandbox.domain.orders import Order, OrderKind
 from vexora_sandbox.domain.payments import waits_for_submit
 from vexora_sandbox.errors import GatewayError, NotFound
@@ -53,6 +53,9 @@ def _create(
 ) -> Order:
     """Store the order, moved on as the scenario answers, and queue its callbacks."""
     response = scenario.response
+    # A page that makes notifyUrl optional uses "the callback address configured in the
+    # merchant backend" (Mexico's payout page): the merchant's default notify URL.
+    notify_url = call.text(wire.NOTIFY_URL) or call.merchant.notify_url
     order = app[keys.PAYMENTS].create(
         merchant_no=call.merchant.merchant_no,
         trade_no=call.text(wire.TRADE_NO),
@@ -60,7 +63,7 @@ def _create(
         endpoint=call.endpoint,
         area=call.area.name,
         amount=call.text(wire.AMOUNT),
-        notify_url=call.text(wire.NOTIFY_URL),
+        notify_url=notify_url,
         remark=call.text(wire.REMARK),
         currency=call.area.currency,
         extras=extras,
@@ -70,7 +73,7 @@ def _create(
     )
     # A P2P pay-in's callbacks come from its submit's scenario, once the payer submits.
     callbacks = () if order.awaits_submit else scenario.callbacks
-    app[keys.DISPATCHER].schedule(order, callbacks, scenario=scenario.name)
+    queue_callbacks(app, order, callbacks, scenario.name)
     return order
 
 
@@ -81,6 +84,7 @@ def _find(app: web.Application, call: Checked, kind: OrderKind) -> Order:
         order = app[keys.STORE].order(call.merchant.merchant_no, trade_no)
     except NotFound as exc:
         raise GatewayError(str(exc)) from None
+    app[keys.PAYMENTS].catch_up(order)
     if order.kind is not kind:
         other = Endpoint.QUERY_PAYIN if order.kind is OrderKind.PAYIN else Endpoint.QUERY_PAYOUT
         raise GatewayError(

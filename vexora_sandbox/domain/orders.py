@@ -99,6 +99,11 @@ class Order:
     # gateway checks it; its callbacks are queued only once that arrives.
     awaits_submit: bool = False
     history: list[StatusChange] = field(default_factory=list)
+    # Status changes due without a callback, for an order with no notify URL at all:
+    # (due time, status, message, paid amount), earliest first (domain.payments.catch_up).
+    deferred: list[tuple[float, str, str, str | None]] = field(default_factory=list)
+    # What the order's record says happened beside its status history (why no callback).
+    notes: list[str] = field(default_factory=list)
 
     def transition(self, status: str, message: str, at: float) -> StatusChange:
         """Move to ``status`` if the table allows it; raise TransitionError otherwise."""

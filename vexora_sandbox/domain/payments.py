@@ -17,7 +17,7 @@ from vexora_sandbox.domain.orders import (
     is_success,
 )
 from vexora_sandbox.domain.store import Store, duplicate_error
-from vexora_sandbox.errors import TransitionError
+from vexora_sandbox.errors import NotFound, TransitionError
 
 
 def amount_value(text: str) -> Decimal:
@@ -81,6 +81,8 @@ class Payments:
         self.clock = clock
         self.ids = ids
         self.settlement_delay = settlement_delay
+        # Orders with status changes due without a callback (no notify URL), by identity.
+        self._deferred: dict[int, Order] = {}
 
     def create(
         self,
@@ -162,8 +164,45 @@ class Payments:
         order.awaits_submit = False
         return change
 
+    def defer(self, order: Order, changes: list[tuple[float, str, str, str | None]]) -> None:
+        """Status changes for an order that has no notify URL: they happen at their due
+        time without a callback, applied by whoever reads the order or the balance next
+        (:meth:`catch_up`), the way collections settle (domain.ledger)."""
+        if not changes:
+            return
+        order.deferred = sorted([*order.deferred, *changes], key=lambda c: c[0])
+        self._deferred[id(order)] = order
+
+    def catch_up(self, order: Order) -> None:
+        """Apply the order's deferred status changes that are due by now, at their time."""
+        now = self.clock.now()
+        while order.deferred and order.deferred[0][0] <= now:
+            at, status, message, amount = order.deferred.pop(0)
+            if self._current(order):
+                self.change_status(order, status, message, paid_amount=amount, at=at)
+        if not order.deferred:
+            self._deferred.pop(id(order), None)
+
+    def drop_deferred(self, order: Order) -> None:
+        """The payer acted first (the hosted page): the pending changes will not happen."""
+        order.deferred.clear()
+        self._deferred.pop(id(order), None)
+
+    def _current(self, order: Order) -> bool:
+        """Whether ``order`` is still in the store (a reset forgets orders, not references)."""
+        try:
+            return self.store.order(order.merchant_no, order.trade_no) is order
+        except NotFound:
+            return False
+
     def change_status(
-        self, order: Order, status: str, message: str, *, paid_amount: str | None = None
+        self,
+        order: Order,
+        status: str,
+        message: str,
+        *,
+        paid_amount: str | None = None,
+        at: float | None = None,
     ) -> StatusChange | None:
         """Apply a status if the table allows it (with its ledger effect); else None.
 
@@ -171,8 +210,9 @@ class Payments:
         leaves the order as it is: the callback that carries it is still sent as told.
         A partial payment (``0001``) pays ``paid_amount``, or half the amount without one.
         """
+        when = self.clock.now() if at is None else at
         try:
-            change = order.transition(status, message, self.clock.now())
+            change = order.transition(status, message, when)
         except TransitionError:
             return None
         ledger = self.store.ledger(order.merchant_no, order.currency)
@@ -183,13 +223,16 @@ class Payments:
             if status == PARTIAL:
                 order.paid_amount = paid_amount or part_of(order.amount)
                 paid = min(amount_value(order.paid_amount), order.amount_value)
-            ledger.collect(paid, settle_at=self.clock.now() + self.settlement_delay)
+            ledger.collect(paid, settle_at=when + self.settlement_delay)
         return change
 
     # --- settlement ------------------------------------------------------------------
 
     def balance(self, merchant_no: str, currency: str = "") -> Ledger:
         """The merchant's ledger in ``currency`` with every collection due by now settled."""
+        for order in list(self._deferred.values()):
+            if order.merchant_no == merchant_no:
+                self.catch_up(order)
         ledger = self.store.ledger(merchant_no, currency)
         ledger.settle_due(self.clock.now())
         return ledger
