@@ -230,3 +230,38 @@ async def test_balances_are_kept_per_currency(gateway: Gateway, client: Client) 
         "freezeAmount": "0.00",
         "unsettledAmount": "0.00",
     }
+
+
+# --- serialNumber ------------------------------------------------------------------------
+
+
+async def test_kenya_payout_and_checkout_answers_carry_a_serial_number(
+    gateway: Gateway,
+) -> None:
+    # https://docs.vexora.com/guide/areas/kenya/payout/: the page's example body; its answer
+    # has data.serialNumber ("Result ID returned by vexora, unique").
+    body = {
+        "timestamp": "1715941383720",
+        "amount": "50",
+        "remark": "000000",
+        "tradeNo": "1000023",
+        "mobile": "254115555088",
+    }
+    _, answer = await gateway("disbursements", body, prefix="/kenya")
+    assert answer["code"] == "0000", answer
+    payout_serial = answer["data"]["serialNumber"]
+    # https://docs.vexora.com/guide/areas/kenya/paymentCasher/ shows data.serialNumber too.
+    _, answer = await gateway("checkout", payin_body("kenya"), prefix="/kenya")
+    assert answer["code"] == "0000", answer
+    serial = answer["data"]["serialNumber"]
+    assert "paymentInfo" not in answer["data"]
+    for value in (payout_serial, serial):
+        assert len(value) == 20 and value.startswith("SN") and value[2:].isalnum()
+    assert payout_serial != serial
+
+
+async def test_other_areas_payouts_have_no_serial_number(gateway: Gateway) -> None:
+    body = payin_body("india", "disbursements")
+    _, answer = await gateway("disbursements", body, prefix="/india")
+    assert answer["code"] == "0000", answer
+    assert "serialNumber" not in answer["data"]

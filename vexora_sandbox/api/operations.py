@@ -97,8 +97,20 @@ def _find(app: web.Application, call: Checked, kind: OrderKind) -> Order:
 # --- payouts --------------------------------------------------------------------------
 
 
+def _serial(app: web.Application, call: Checked) -> dict[str, str]:
+    """``serialNumber`` for the answers whose page shows one (every deposit; Kenya's payout
+    and checkout): ``SN`` and 18 letters or digits, reproducible with ``--seed``."""
+    if (
+        call.endpoint == Endpoint.DEPOSITS
+        or call.endpoint in shapes_for(call.area.name).serial_number
+    ):
+        return {wire.SERIAL_NUMBER: "SN" + app[keys.IDS].token(18).upper()}
+    return {}
+
+
 def disbursements(app: web.Application, call: Checked, scenario: Scenario) -> Any:
-    return wire.payout_created(_create(app, call, OrderKind.PAYOUT, scenario))
+    order = _create(app, call, OrderKind.PAYOUT, scenario, extras=_serial(app, call))
+    return wire.payout_created(order)
 
 
 def query_payout(app: web.Application, call: Checked, scenario: Scenario) -> Any:
@@ -110,9 +122,7 @@ def query_payout(app: web.Application, call: Checked, scenario: Scenario) -> Any
 
 def _payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:
     offers_submit = any(call.area.rules_for(name) for name in SUBMIT_ENDPOINTS)
-    extras = {name: call.text(name) for name in wire.PAYIN_EXTRAS}
-    if call.endpoint == Endpoint.DEPOSITS:
-        extras["serialNumber"] = "SN" + app[keys.IDS].token(18).upper()
+    extras = {name: call.text(name) for name in wire.PAYIN_EXTRAS} | _serial(app, call)
     order = _create(
         app,
         call,

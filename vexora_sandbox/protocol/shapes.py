@@ -41,6 +41,9 @@ class Shapes:
     payout_places: int | None = None
     success_time_on_failure: bool = False
     balance_places: int | None = None
+    # Endpoints whose answer carries ``serialNumber`` ("Result ID returned by vexora,
+    # unique") besides ``deposits``, which always does.
+    serial_number: tuple[str, ...] = ()
 
 
 GENERIC = Shapes()
@@ -86,7 +89,8 @@ SHAPES: dict[str, Shapes] = {
     ),
     "japan": Shapes(zone="Asia/Tokyo"),
     "card": Shapes(zone="Asia/Tokyo"),
-    "kenya": Shapes(zone="Africa/Nairobi"),
+    # payout and paymentCasher answers: data.serialNumber.
+    "kenya": Shapes(zone="Africa/Nairobi", serial_number=("disbursements", "checkout")),
     # payoutQuery: orderAmount / payAmount (float).
     "korea": Shapes(zone="Asia/Seoul", payout_amounts="order-pay", payout_places=AS_SENT),
     "malaysia": Shapes(zone="Asia/Kuala_Lumpur"),

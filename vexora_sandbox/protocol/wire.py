@@ -29,6 +29,7 @@ CHANNEL_CODE = "channelCode"
 WAY_CODE = "wayCode"
 SUCCESS_TIME = "successTime"
 TIMESTAMP = "timestamp"
+SERIAL_NUMBER = "serialNumber"
 # The P2P submit's reference to the payer's wallet transaction: Bangladesh's trxId,
 # Myanmar's utr (the paymentSubmit pages).
 SUBMIT_REFERENCES = ("trxId", "utr")
@@ -37,14 +38,17 @@ PAYIN_EXTRAS = (CHANNEL_CODE, WAY_CODE, RETURN_URL)
 
 
 def payout_created(order: Order) -> dict[str, Any]:
-    """``disbursements``' ``data``."""
-    return {
+    """``disbursements``' ``data`` (Kenya's adds ``serialNumber``)."""
+    data = {
         TRADE_NO: order.trade_no,
         PLATFORM_TRADE_NO: order.platform_trade_no,
         STATUS: order.status,
         MESSAGE: order.message,
         REMARK: order.remark,
     }
+    if SERIAL_NUMBER in order.extras:
+        data[SERIAL_NUMBER] = order.extras[SERIAL_NUMBER]
+    return data
 
 
 def payin_created(order: Order, payment_url: str) -> dict[str, Any]:
@@ -62,10 +66,12 @@ def payin_created(order: Order, payment_url: str) -> dict[str, Any]:
         "paymentUrl": payment_url,
         "paymentLink": payment_url,
     }
-    if "serialNumber" in order.extras:
+    if SERIAL_NUMBER in order.extras:
+        data[SERIAL_NUMBER] = order.extras[SERIAL_NUMBER]
+    if order.endpoint == "deposits":
         # (sandbox choice) paymentInfo stands for the QR string, VA number or wallet link a
         # real deposit returns: the page's URL, so that a test can still pay it.
-        data.update(paymentInfo=payment_url, serialNumber=order.extras["serialNumber"])
+        data["paymentInfo"] = payment_url
     return data
 
 
