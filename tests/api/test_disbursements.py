@@ -290,7 +290,7 @@ async def test_a_repeated_trade_no_is_refused_and_the_first_order_untouched(
 
 
 async def test_a_payout_freezes_its_amount(gateway: Gateway, app: web.Application) -> None:
-    ledger = app[keys.STORE].ledger(MERCHANT_NO)
+    ledger = app[keys.STORE].ledger(MERCHANT_NO, "ARS")  # the default area: Argentina
     before = ledger.available
     await gateway("disbursements", payout_body(amount="250"))
     assert (ledger.available, ledger.freeze) == (before - 250, Decimal(250))

@@ -133,7 +133,7 @@ async def test_a_payout_cannot_become_a_partial_payment(
 
 
 async def test_the_ledger_follows_the_payout(gateway: Gateway, app: web.Application) -> None:
-    ledger = app[keys.STORE].ledger(MERCHANT_NO)
+    ledger = app[keys.STORE].ledger(MERCHANT_NO, "ARS")
     start = ledger.available
     await create(gateway, tradeNo="T1", amount="300")
     await create(gateway, tradeNo="T2", amount="200")

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import MERCHANT_NO, SECRET, payout_body
@@ -22,7 +22,7 @@ def md5(text: str) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
-async def post_raw(client: Client, raw: str, **headers: str) -> tuple[web.StreamResponse, Any]:
+async def post_raw(client: Client, raw: str, **headers: str) -> tuple[ClientResponse, Any]:
     response = await client.post(
         PATH,
         data=raw.encode("utf-8"),

@@ -34,7 +34,7 @@ class QueryingMerchant:
             json=signed({"tradeNo": callback["tradeNo"], "timestamp": "1764000000000"}),
             headers={"merchantNo": MERCHANT_NO},
         )
-        ledger = self.sandbox.app[keys.STORE].ledger(MERCHANT_NO)
+        ledger = self.sandbox.app[keys.STORE].ledger(MERCHANT_NO, "ARS")
         self.seen.append(
             {
                 "callback": callback,
@@ -85,7 +85,10 @@ async def test_a_query_on_receipt_shows_the_callbacks_status(
     querying, url = merchant
     trade_no = await pay(accountNo=account, notifyUrl=url)
     store = client.app[keys.STORE]
-    assert (store.ledger(MERCHANT_NO).available, store.ledger(MERCHANT_NO).freeze) == (
+    assert (
+        store.ledger(MERCHANT_NO, "ARS").available,
+        store.ledger(MERCHANT_NO, "ARS").freeze,
+    ) == (
         BALANCE - 250,
         Decimal(250),
     )

@@ -69,7 +69,7 @@ def order_exists(client: Client, trade_no: str = "T20261124000001") -> bool:
 
 
 def frozen(client: Client) -> int:
-    return int(client.app[keys.STORE].ledger(MERCHANT_NO).freeze)
+    return int(client.app[keys.STORE].ledger(MERCHANT_NO, "ARS").freeze)
 
 
 async def raw_exchange(client: Client, payload: dict[str, Any], timeout: float = 5) -> bytes:
@@ -135,7 +135,7 @@ async def test_a_final_status_in_the_answer_is_the_orders_status(
     order = client.app[keys.STORE].order(MERCHANT_NO, "T20261124000001")
     assert (order.status, order.message) == ("00029", "ACCOUNT_CLOSED")
     assert frozen(client) == 0  # a failed payout returns its amount at once
-    assert client.app[keys.STORE].ledger(MERCHANT_NO).available == BALANCE
+    assert client.app[keys.STORE].ledger(MERCHANT_NO, "ARS").available == BALANCE
 
 
 async def test_a_message_alone_changes_the_processing_text(
