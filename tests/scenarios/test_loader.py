@@ -558,7 +558,8 @@ BROKEN = [
         """,
         [
             "{f}:2: [0].match.endpoint: must be one of disbursements, checkout, deposits, "
-            "payinSubmit, payInSubmit, queryPayOutResult, queryPayInResult, queryBalance; "
+            "payinSubmit, payInSubmit, queryPayOutResult, queryPayInResult, queryBalance, "
+            "kycApplyFor; "
             "got 'payouts'"
         ],
     ),

@@ -31,6 +31,8 @@ class Call:
     body: Body | None = None
     # The body's bytes as they arrived (also for a call refused before its body was parsed).
     raw: bytes | None = None
+    # A multipart body's files: field name -> "filename (N bytes)"; not signed.
+    files: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     error: str | None = None
     sign_base: str | None = None
@@ -61,6 +63,8 @@ class Call:
             entry["signBase"] = self.sign_base
         if self.sign_match is not None:
             entry["signMatched"] = self.sign_match
+        if self.files:
+            entry["files"] = self.files
         if self.scenario is not None:
             entry["scenario"] = self.scenario
         if self.fault is not None:

@@ -175,6 +175,30 @@ def query_balance(app: web.Application, call: Checked, scenario: Scenario) -> An
     return ledger.as_wire(shapes_for(call.area.name).balance_places)
 
 
+# --- KYC ------------------------------------------------------------------------------
+
+
+def kyc_apply_for(app: web.Application, call: Checked, scenario: Scenario) -> Any:
+    """A payer's KYC application: the answer Australia's kyc page shows
+    (https://docs.vexora.com/guide/areas/Australia/kyc/): ``kycNumber``,
+    ``authenticationStatus`` "0" (pending certification), ``message``,
+    ``authenticationUrl``. (sandbox choice) The application stays pending: no review and
+    no result callback to ``callBackUrl``, whose fields no stored page shows; the same
+    ``userId`` again gets the same ``kycNumber``; ``authenticationUrl`` (where a rejected
+    applicant resubmits) is empty while nothing is rejected."""
+    known = app[keys.STORE].state(call.merchant.merchant_no).kyc
+    user = call.text("userId")
+    number = known.get(user)
+    if number is None:
+        number = known[user] = app[keys.IDS].token(16)
+    return {
+        "kycNumber": number,
+        "authenticationStatus": "0",
+        "message": "Pending certification",
+        "authenticationUrl": "",
+    }
+
+
 OPERATIONS: dict[str, Operation] = {
     Endpoint.DISBURSEMENTS: Operation(disbursements),
     Endpoint.QUERY_PAYOUT: Operation(query_payout),
@@ -184,5 +208,6 @@ OPERATIONS: dict[str, Operation] = {
     Endpoint.PAY_IN_SUBMIT: Operation(_submit, _submit_match),
     Endpoint.QUERY_PAYIN: Operation(query_payin),
     Endpoint.QUERY_BALANCE: Operation(query_balance),
+    Endpoint.KYC_APPLY_FOR: Operation(kyc_apply_for),
 }
 assert set(OPERATIONS) == set(Endpoint), "every endpoint has its operation"

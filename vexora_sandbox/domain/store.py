@@ -35,6 +35,8 @@ class MerchantState:
     ledgers: dict[str, Ledger] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     by_platform: dict[str, Order] = field(default_factory=dict)
+    # KYC applications: userId -> kycNumber (a repeat for the same user gets the same one).
+    kyc: dict[str, str] = field(default_factory=dict)
 
 
 class Store:

@@ -25,6 +25,9 @@ class Endpoint(enum.StrEnum):
     QUERY_PAYOUT = "queryPayOutResult"
     QUERY_PAYIN = "queryPayInResult"
     QUERY_BALANCE = "queryBalance"
+    # KYC of a payer (Japan: multipart with files; Australia: JSON):
+    # https://docs.vexora.com/guide/areas/Japan/kyc/
+    KYC_APPLY_FOR = "kycApplyFor"
 
 
 # The calls that create an order: the scenarios' default endpoints.
