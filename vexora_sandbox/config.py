@@ -46,6 +46,9 @@ class SandboxConfig:
     admin_token: str | None = None
     max_body_bytes: int = 1024 * 1024
     timestamp_window: float | None = None
+    # Japan's and South Korea's per-IP daily pay-in limits (docs/flows.md); off: tests of
+    # many pay-ins from one test IP would hit them.
+    ip_daily_limits: bool = False
     # Collections settle on T+1 (https://docs.vexora.com/guide/areas/ "queryBalance").
     settlement_delay: float = 86400.0
     areas_dir: str | None = None
@@ -239,6 +242,12 @@ SETTINGS: tuple[Setting, ...] = (
         _optional_float,
         "timestamp_window",
         "reject requests whose timestamp is further than this many seconds from now",
+    ),
+    Setting(
+        "ip_daily_limits",
+        _bool,
+        "ip_daily_limits",
+        "apply Japan's and South Korea's per-IP daily pay-in limits",
     ),
     Setting(
         "settlement_delay",

@@ -19,13 +19,13 @@ from aiohttp import web
 from vexora_sandbox import keys
 from vexora_sandbox.api.call import Checked
 from vexora_sandbox.api.checkout_page import page_path, queue_callbacks, schedule_from_now
-from vexora_sandbox.domain.orders import Order, OrderKind
+from vexora_sandbox.domain.orders import Order, OrderKind, is_success
 from vexora_sandbox.domain.payments import waits_for_submit
 from vexora_sandbox.errors import GatewayError, NotFound
 from vexora_sandbox.protocol import wire
 from vexora_sandbox.protocol.jsonbody import Scalar
 from vexora_sandbox.protocol.names import SUBMIT_ENDPOINTS, Endpoint
-from vexora_sandbox.protocol.shapes import shapes_for
+from vexora_sandbox.protocol.shapes import local_time, shapes_for
 from vexora_sandbox.scenarios.model import Scenario
 
 Run = Callable[[web.Application, Checked, Scenario], Any]
@@ -120,9 +120,50 @@ def query_payout(app: web.Application, call: Checked, scenario: Scenario) -> Any
 # --- pay-ins --------------------------------------------------------------------------
 
 
+IP_ADDRESS = "ipAddress"
+
+
+def _ip_limit(app: web.Application, call: Checked) -> dict[str, str]:
+    """With ``ip_daily_limits`` on, refuse a pay-in past its area's per-IP daily limit;
+    the payer's ``ipAddress`` is kept with the order to count it (extras)."""
+    limit = shapes_for(call.area.name).ip_daily_limit
+    ip = call.text(IP_ADDRESS)
+    if limit is None or not ip or not app[keys.CONFIG].ip_daily_limits:
+        return {}
+    most, successful = limit
+    clock = app[keys.CLOCK]
+    today = local_time(clock.now(), call.area.name)[:10]
+    payments = app[keys.PAYMENTS]
+    made = paid = 0
+    # (sandbox choice) counted per area over every merchant: the limit is the payer's.
+    for order in app[keys.STORE].orders():
+        if (
+            order.kind is OrderKind.PAYIN
+            and order.area == call.area.name
+            and order.extras.get(IP_ADDRESS) == ip
+            and local_time(order.created_at, order.area)[:10] == today
+        ):
+            payments.catch_up(order)
+            made += 1
+            paid += is_success(order.status)
+    quote = (
+        f"(the {call.area.title} pages: each IP is limited to {most} transactions per day, "
+        f"with a maximum of {successful} successful transactions)"
+    )
+    if made >= most:
+        raise GatewayError(f"ipAddress {ip} has made {made} pay-ins today {quote}")
+    if paid >= successful:
+        raise GatewayError(f"ipAddress {ip} has {paid} successful pay-ins today {quote}")
+    return {IP_ADDRESS: ip}
+
+
 def _payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:
     offers_submit = any(call.area.rules_for(name) for name in SUBMIT_ENDPOINTS)
-    extras = {name: call.text(name) for name in wire.PAYIN_EXTRAS} | _serial(app, call)
+    extras = (
+        {name: call.text(name) for name in wire.PAYIN_EXTRAS}
+        | _serial(app, call)
+        | _ip_limit(app, call)
+    )
     order = _create(
         app,
         call,

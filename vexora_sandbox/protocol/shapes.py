@@ -44,6 +44,8 @@ class Shapes:
     # Endpoints whose answer carries ``serialNumber`` ("Result ID returned by vexora,
     # unique") besides ``deposits``, which always does.
     serial_number: tuple[str, ...] = ()
+    # Pay-ins per payer ipAddress and local day: (all, successful); None: no limit.
+    ip_daily_limit: tuple[int, int] | None = None
 
 
 GENERIC = Shapes()
@@ -87,12 +89,21 @@ SHAPES: dict[str, Shapes] = {
         payin_places=(AS_SENT, AS_SENT),
         payout_amounts="order-pay",
     ),
-    "japan": Shapes(zone="Asia/Tokyo"),
+    # payment / paymentCasher: "Each IP can initiate up to 10 transactions per day, with a
+    # maximum of 3 successful transactions."
+    "japan": Shapes(zone="Asia/Tokyo", ip_daily_limit=(10, 3)),
     "card": Shapes(zone="Asia/Tokyo"),
     # payout and paymentCasher answers: data.serialNumber.
     "kenya": Shapes(zone="Africa/Nairobi", serial_number=("disbursements", "checkout")),
     # payoutQuery: orderAmount / payAmount (float).
-    "korea": Shapes(zone="Asia/Seoul", payout_amounts="order-pay", payout_places=AS_SENT),
+    # checkout / paymentPage: "Each IP is limited to 10 transactions per day, with a
+    # maximum of 3 successful transactions."
+    "korea": Shapes(
+        zone="Asia/Seoul",
+        payout_amounts="order-pay",
+        payout_places=AS_SENT,
+        ip_daily_limit=(10, 3),
+    ),
     "malaysia": Shapes(zone="Asia/Kuala_Lumpur"),
     # paymentQuery: amount is the order's, receivedAmount the first payment, paymentList.
     "mexico": Shapes(zone="America/Mexico_City", payin_amounts="mexico"),
