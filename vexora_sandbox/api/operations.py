@@ -159,11 +159,8 @@ def _ip_limit(app: web.Application, call: Checked) -> dict[str, str]:
 
 def _payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:
     offers_submit = any(call.area.rules_for(name) for name in SUBMIT_ENDPOINTS)
-    extras = (
-        {name: call.text(name) for name in wire.PAYIN_EXTRAS}
-        | _serial(app, call)
-        | _ip_limit(app, call)
-    )
+    limited = _ip_limit(app, call)  # first: a refused pay-in uses no serial number
+    extras = {name: call.text(name) for name in wire.PAYIN_EXTRAS} | limited | _serial(app, call)
     order = _create(
         app,
         call,
