@@ -178,9 +178,13 @@ async def order(request: web.Request) -> web.StreamResponse:
 async def balances(request: web.Request) -> web.StreamResponse:
     store = request.config_dict[keys.STORE]
     payments = request.config_dict[keys.PAYMENTS]
+    areas = request.config_dict[keys.AREAS]
     rows = []
     for merchant in store.merchants():
-        ledger = payments.balance(merchant.merchant_no)
+        # Balances are per currency: the one of the merchant's own area, as queryBalance
+        # without an area prefix answers it.
+        area = areas.get(merchant.area)
+        ledger = payments.balance(merchant.merchant_no, area.currency if area else "")
         orders_count = sum(1 for _ in store.orders(merchant.merchant_no))
         rows.append((merchant, ledger.as_wire(), orders_count))
     return render(request, "balances.html", {"rows": rows})
