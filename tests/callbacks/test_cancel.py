@@ -16,7 +16,7 @@ async def test_cancel_drops_pending_callbacks(
     await pay()
     await pay()
     dispatcher = client.app[keys.DISPATCHER]
-    assert dispatcher.cancel() == 2
+    assert dispatcher.cancel_all() == 2
     assert dispatcher.pending_count == 0
     await dispatcher.advance(60)
     assert receiver.received == []
@@ -30,7 +30,7 @@ async def test_an_attempt_in_flight_when_cancelled_is_not_retried(
     dispatcher = client.app[keys.DISPATCHER]
     advancing = asyncio.create_task(dispatcher.advance(2))
     await receiver.await_for(timeout=2)  # the attempt is on the wire
-    assert dispatcher.cancel() == 0  # nothing in the heap: it is in flight
+    assert dispatcher.cancel_all() == 0  # nothing in the heap: it is in flight
     await advancing
     assert dispatcher.pending_count == 0
     await dispatcher.advance(86400)
@@ -50,6 +50,6 @@ async def test_cancelling_one_merchant_leaves_the_others_in_flight_alone(
     dispatcher = client.app[keys.DISPATCHER]
     advancing = asyncio.create_task(dispatcher.advance(2))
     await receiver.await_for(timeout=2)
-    dispatcher.cancel("0000000002")
+    dispatcher.cancel_merchant("0000000002")
     await advancing
     assert dispatcher.pending_count == 1  # its retry

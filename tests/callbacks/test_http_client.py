@@ -86,7 +86,7 @@ async def serve() -> AsyncIterator[Serve]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
-    http = Client(limit_per_origin=4)
+    http = Client(max_idle_per_origin=4)
     yield http
     await http.close()
 
@@ -291,34 +291,6 @@ async def test_timeout_and_refused(client: Client, serve: Serve) -> None:
         b"",
         "cannot send to this URL: scheme 'gopher' is not http or https",
     )
-
-
-async def test_one_origin_gets_at_most_its_cap(client: Client, serve: Serve) -> None:
-    release = asyncio.Event()
-
-    async def slow(raw: RawServer, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
-        while True:
-            await raw.request(r)
-            raw.in_flight += 1
-            raw.peak = max(raw.peak, raw.in_flight)
-            await release.wait()
-            raw.in_flight -= 1
-            w.write(OK)
-            await w.drain()
-
-    busy = await serve(slow)
-    other = await serve(answering(OK))
-    waiting = [asyncio.create_task(post(client, busy.url)) for _ in range(10)]
-    for _ in range(100):
-        if busy.in_flight == 4:
-            break
-        await asyncio.sleep(0.01)
-    # The busy origin holds its 4; another origin is answered meanwhile.
-    assert await post(client, other.url) == (200, b"OK", None)
-    assert busy.in_flight == 4
-    release.set()
-    assert await asyncio.gather(*waiting) == [(200, b"OK", None)] * 10
-    assert (busy.peak, busy.connections) == (4, 4)
 
 
 async def test_https_with_certificate_verification(serve: Serve) -> None:

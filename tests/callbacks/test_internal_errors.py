@@ -33,5 +33,5 @@ async def test_an_exception_building_a_callback_is_kept_and_logged(
     (error,) = app[keys.ERRORS]
     assert isinstance(error, RuntimeError) and str(error) == "broken callback builder"
     assert "failed inside the sandbox" in caplog.text
-    (delivery,) = app[keys.DISPATCHER].log
+    (delivery,) = app[keys.DISPATCHER].deliveries
     assert delivery.gave_up and not delivery.pending

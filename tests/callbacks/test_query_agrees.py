@@ -119,7 +119,7 @@ async def test_a_stale_callback_does_not_move_the_order_back(
     assert (first["callback"]["status"], first["query"]["status"]) == ("0000", "0000")
     assert (stale["callback"]["status"], stale["query"]["status"]) == ("0015", "0000")
     assert stale["ledger"] == (BALANCE - 250, 0)  # spent once, not released by the stale one
-    deliveries = list(client.app[keys.DISPATCHER].log)
+    deliveries = list(client.app[keys.DISPATCHER].deliveries)
     assert [d.applied for d in deliveries] == [True, False]
 
 
@@ -140,7 +140,7 @@ async def test_a_failed_delivery_still_changed_the_order(client: Client, pay: Pa
     trade_no = await pay(notifyUrl="http://127.0.0.1:9/notify")
     await client.app[keys.DISPATCHER].advance(2)
     assert await query_status(client, trade_no) == "0000"
-    (delivery,) = client.app[keys.DISPATCHER].log
+    (delivery,) = client.app[keys.DISPATCHER].deliveries
     assert delivery.acknowledged is False and delivery.pending is True
     # Retries do not apply it again.
     await client.app[keys.DISPATCHER].advance(60)

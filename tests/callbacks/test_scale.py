@@ -148,7 +148,7 @@ async def test_many_due_at_once_on_the_system_clock_stay_bounded(
     dispatcher = client.app[keys.DISPATCHER]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 20
-    while sum(d.acknowledged for d in dispatcher.log) < 1_000:
+    while sum(d.acknowledged for d in dispatcher.deliveries) < 1_000:
         assert loop.time() < deadline
         await asyncio.sleep(0.01)
     assert merchant.peak_in_flight == 8 // 2  # one origin: half the slots at most

@@ -76,7 +76,7 @@ async def test_a_callback_waiting_to_retry_is_counted_one_given_up_is_not(
     await dispatcher.advance(10)  # attempts at 2 and 4 s, then given up
     await pay("RETRYING")
     await dispatcher.advance(2.5)  # its first attempt failed; the retry is due at 4 s
-    assert [(d.order.trade_no, d.gave_up, len(d.attempts)) for d in dispatcher.log] == [
+    assert [(d.order.trade_no, d.gave_up, len(d.attempts)) for d in dispatcher.deliveries] == [
         ("GONE", True, 2),
         ("RETRYING", False, 1),
     ]
@@ -132,7 +132,7 @@ async def test_an_attempt_in_flight_is_cancelled(
     finally:
         release.set()
     assert dispatcher.in_flight_count == 0
-    (delivery,) = dispatcher.log
+    (delivery,) = dispatcher.deliveries
     assert delivery.attempts == []  # cancelled: no answer to record
     assert delivery.pending
     assert [r.getMessage() for r in caplog.records if r.name == LOGGER] == [

@@ -256,7 +256,7 @@ async def test_the_payer_overrides_the_scenarios_pending_callback(
     await receiver.await_for("P20261124000001", timeout=5)
     await advance(60)  # the default scenario's SUCCESS was due at +2 s
     assert [c.status for c in receiver.received] == ["00029"]
-    origins = [(d.origin, d.cancelled) for d in app[keys.DISPATCHER].log]
+    origins = [(d.origin, d.cancelled) for d in app[keys.DISPATCHER].deliveries]
     assert origins == [("scenario", True), ("payer", False)]
 
 

@@ -58,7 +58,7 @@ async def test_without_any_notify_url_no_callback_but_the_status_moves(
     _, answer = await gateway("disbursements", KENYA_PAYOUT, merchant_no="0000000002")
     assert answer["code"] == "0000", answer
     await advance(60)
-    assert list(app[keys.DISPATCHER].log) == []  # nothing queued against an empty URL
+    assert list(app[keys.DISPATCHER].deliveries) == []  # nothing queued against an empty URL
     _, queried = await gateway(
         "queryPayOutResult",
         {"tradeNo": "1000023", "timestamp": TIMESTAMP},

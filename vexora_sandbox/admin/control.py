@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +18,8 @@ from vexora_sandbox.responses import json_response
 from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, CallbackSpec
 
 # How long a reset waits for callback attempts already on the wire (real time: they are
-# HTTP requests), so that none reaches a merchant after the reset has answered.
+# HTTP requests), so that none reaches a merchant after the reset has answered; those
+# still running then are stopped.
 RESET_DRAIN_SECONDS = 1.0
 
 
@@ -34,15 +34,15 @@ async def reset(request: web.Request) -> web.Response:
 async def reset_state(app: Mapping[Any, Any], merchant: str | None) -> int:
     """The reset itself (also the dashboard's button); the count of callbacks cancelled."""
     dispatcher: Dispatcher = app[keys.DISPATCHER]
-    # An attempt in flight is not in the heap: marked cancelled, the retry it schedules if
-    # unacknowledged is dropped instead of reaching the merchant after the reset.
-    for delivery in dispatcher.log:
-        if merchant is None or delivery.order.merchant_no == merchant:
-            delivery.cancelled = True
-    cancelled = dispatcher.cancel(merchant)
+    if merchant is None:
+        cancelled = dispatcher.cancel_all()
+    else:
+        cancelled = dispatcher.cancel_merchant(merchant)
+    # A new generation of the merchant's state: an attempt started before this line never
+    # applies to what follows, even when the bounded delivery log no longer holds it.
     app[keys.STORE].reset(merchant)
-    dispatcher.log.clear(merchant)
-    await _drain(dispatcher)
+    dispatcher.deliveries.clear(merchant)
+    await dispatcher.drain(merchant, timeout=RESET_DRAIN_SECONDS)
     if merchant is None:
         app[keys.REQUESTS].clear()
         app[keys.IDS].reset()
@@ -50,13 +50,6 @@ async def reset_state(app: Mapping[Any, Any], merchant: str | None) -> int:
     else:
         app[keys.REQUESTS].clear(lambda e: e.get("merchantNo") == merchant)
     return cancelled
-
-
-async def _drain(dispatcher: Dispatcher) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + RESET_DRAIN_SECONDS
-    while dispatcher.in_flight_count and loop.time() < deadline:
-        await asyncio.sleep(0.005)
 
 
 async def force_status(request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +20,7 @@ MAX_WAIT = 300.0
 def callback_ids(request: web.Request) -> dict[int, list[int]]:
     """Each order's callback ids (keyed by id(order)), in one pass over the delivery log."""
     ids: dict[int, list[int]] = {}
-    for delivery in request.config_dict[keys.DISPATCHER].log:
+    for delivery in request.config_dict[keys.DISPATCHER].deliveries:
         ids.setdefault(id(delivery.order), []).append(delivery.id)
     return ids
 
@@ -91,7 +92,7 @@ async def requests(request: web.Request) -> web.Response:
     return json_response({"requests": entries, "count": len(entries), "dropped": journal.dropped})
 
 
-def _delivery_filter(request: web.Request) -> Any:
+def _delivery_filter(request: web.Request) -> Callable[[Delivery], bool]:
     q = request.query
     merchant_filter(request)
     acknowledged = flag(request, "acknowledged")
@@ -114,20 +115,23 @@ async def callbacks(request: web.Request) -> web.Response:
     if "wait" in request.query:
         wait = number(request, "wait", default=0.0, lo=0.0, hi=MAX_WAIT)
         found = await dispatcher.wait_for(
-            lambda: [d for d in dispatcher.log if d.attempts and keep(d)], wait
+            lambda: [d for d in dispatcher.deliveries if d.attempts and keep(d)],
+            keep,
+            wait,
+            trade_no=request.query.get("tradeNo") or None,
         )
         if not found:
             return json_response(
                 {"error": f"no matching callback was sent within {wait:g} seconds"}, status=408
             )
     else:
-        found = [d for d in dispatcher.log if keep(d)]
+        found = [d for d in dispatcher.deliveries if keep(d)]
     return json_response(
         {
             "callbacks": [d.as_json() for d in found],
             "count": len(found),
             "pending": dispatcher.pending_count,
-            "dropped": dispatcher.log.dropped,
+            "dropped": dispatcher.deliveries.dropped,
         }
     )
 
@@ -139,7 +143,9 @@ async def callback(request: web.Request) -> web.Response:
 
 def find_delivery(request: web.Request) -> Delivery:
     raw = request.match_info["id"]
-    delivery = request.config_dict[keys.DISPATCHER].log.get(int(raw)) if raw.isdigit() else None
+    delivery = (
+        request.config_dict[keys.DISPATCHER].deliveries.get(int(raw)) if raw.isdigit() else None
+    )
     if delivery is None:
         raise AdminError(404, f"no callback with id {raw}")
     return delivery

@@ -114,7 +114,7 @@ class Metrics:
             labels=["journal"],
         )
         dropped.add_metric(["requests"], self.app[keys.REQUESTS].dropped)
-        dropped.add_metric(["callbacks"], dispatcher.log.dropped)
+        dropped.add_metric(["callbacks"], dispatcher.deliveries.dropped)
         yield dropped
 
 

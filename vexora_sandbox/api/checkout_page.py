@@ -293,9 +293,7 @@ def payer_acts(app: web.Application, order: Order, status: str, paid: str | None
     if order.status != PROCESSING:
         return False
     dispatcher = app[keys.DISPATCHER]
-    for delivery in dispatcher.log:
-        if delivery.order is order and delivery.payload is None and delivery.origin == "scenario":
-            delivery.cancelled = True  # the payer was faster than the scenario
+    dispatcher.cancel_order(order, unsent_scenario_only=True)  # the payer was faster
     app[keys.PAYMENTS].drop_deferred(order)
     change = app[keys.PAYMENTS].payer_pays(order, status, paid)
     if not order.notify_url:

@@ -36,6 +36,7 @@ class Delivery:
     cancelled: bool = False
     next_attempt_at: float | None = None
     replay_of: int | None = None
+    generation: int = 0  # the merchant's state generation (domain.store) it belongs to
 
     @property
     def status(self) -> str:

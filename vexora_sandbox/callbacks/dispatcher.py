@@ -1,11 +1,17 @@
 """The callback dispatcher (design rule 7).
 
-Pending callbacks live in one heap keyed by due time, served by one task that starts,
-per wake-up, every attempt already due: at most ``callback_concurrency`` at once, and at
-most half of those for one origin (scheme, host, port) so that a hanging merchant cannot
-take every slot. A callback waiting for its origin waits in that origin's queue, holding
-no slot. Attempts go over ``callbacks.http.Client`` (keep-alive, bounded reads), each
-bounded by ``callback_timeout``. Nothing here sleeps per order.
+Pending callbacks live in one heap keyed by due time, served by one task that moves, per
+wake-up, every callback already due to its origin's queue and starts what
+``callbacks.lanes`` hands out: at most ``callback_concurrency`` attempts at once, shared
+fairly between origins so that hanging merchants cannot take every slot. Attempts go over
+``callbacks.http.Client`` (keep-alive, bounded reads), each bounded by
+``callback_timeout``. Nothing here sleeps per order.
+
+Cancelling lives here alone: ``cancel_order``, ``cancel_merchant`` and ``cancel_all``,
+and ``drain`` to wait for the attempts already on the wire. Every attempt also checks the
+generation of its merchant's state (``Store.generation``) before it applies anything, so
+an attempt started before a reset never touches the state after it, whatever the bounded
+delivery log still holds.
 
 Retries follow the gateway's schedule (https://docs.vexora.com/guide/areas/ "Asynchronous
 notification"): 2 s, 5 s, 10 s, 30 s, 1 h, 3 h, 3 h, 3 h after each unacknowledged attempt.
@@ -20,13 +26,15 @@ import contextlib
 import heapq
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from vexora_sandbox.callbacks import http
 from vexora_sandbox.callbacks.body import callback_body, origin_of, signed_payload, target
 from vexora_sandbox.callbacks.delivery import Delivery, DeliveryLog
+from vexora_sandbox.callbacks.lanes import Health, Key, Lanes
+from vexora_sandbox.callbacks.selfcall import OwnAddresses
+from vexora_sandbox.callbacks.waiters import Waiters
 from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.domain.clock import Clock, epoch_ms
 from vexora_sandbox.domain.orders import Order, default_message
@@ -35,7 +43,7 @@ from vexora_sandbox.domain.store import Store
 from vexora_sandbox.events import Events
 from vexora_sandbox.scenarios.model import CallbackSpec
 
-log = logging.getLogger("vexora_sandbox.callbacks")
+logger = logging.getLogger("vexora_sandbox.callbacks")
 
 RECORDED_BODY_CHARS = 2048
 
@@ -58,25 +66,37 @@ class Dispatcher:
         self.clock = clock
         self.store = store
         self.payments = payments
-        self.log = DeliveryLog(config.journal_size)
+        self.deliveries = DeliveryLog(config.journal_size)
         self._heap: list[tuple[float, int, Delivery]] = []
         self._seq = 0
         self._wakeup = asyncio.Event()
-        # Due deliveries not started yet: per origin (over its cap), and ready to start.
-        self._origin_cap = max(1, config.callback_concurrency // 2)
-        self._busy: dict[http.Origin | None, int] = {}
-        self._parked: dict[http.Origin | None, deque[Delivery]] = {}
-        self._ready: deque[Delivery] = deque()
-        self._in_flight: set[asyncio.Task[None]] = set()
-        self._sending: set[Delivery] = set()  # attempts on the wire (not in the heap)
-        self._waiters: set[asyncio.Future[None]] = set()
-        self._client = http.Client(limit_per_origin=self._origin_cap)
+        self._lanes = Lanes(config.callback_concurrency)
+        self._running: dict[Delivery, asyncio.Task[None]] = {}
+        self._waiters = Waiters()
+        # Where the sandbox itself listens: callbacks are never sent there (callbacks.selfcall).
+        self.own = OwnAddresses()
+        self._client = http.Client(
+            max_idle_per_origin=self._lanes.caps["good"], refuse=self.own.refusal
+        )
         self._task: asyncio.Task[None] | None = None
         self._taken = 0  # deliveries taken from the heap to be attempted
         self.delivered = 0
         self.failed_attempts = 0
 
     # --- scheduling ------------------------------------------------------------------
+
+    def _new(self, order: Order, due_at: float, **fields: Any) -> Delivery:
+        delivery = Delivery(
+            id=self.deliveries.new_id(),
+            order=order,
+            url=fields.pop("url", order.notify_url),
+            due_at=due_at,
+            generation=self.store.generation(order.merchant_no),
+            **fields,
+        )
+        self.deliveries.add(delivery)
+        self._push(delivery)
+        return delivery
 
     def _push(self, delivery: Delivery) -> None:
         self._seq += 1
@@ -88,110 +108,121 @@ class Dispatcher:
         return seconds * self.config.time_scale
 
     def schedule(
-        self, order: Order, specs: Iterable[CallbackSpec], *, scenario: str = ""
+        self,
+        order: Order,
+        specs: Iterable[CallbackSpec],
+        *,
+        scenario: str = "",
+        start: float | None = None,
     ) -> list[Delivery]:
-        """Queue a scenario's callbacks for ``order``, each ``after`` its creation."""
-        created: list[Delivery] = []
-        for spec in specs:
-            for _ in range(spec.repeat):
-                delivery = Delivery(
-                    id=self.log.new_id(),
-                    order=order,
-                    url=order.notify_url,
-                    due_at=order.created_at + self.scaled(spec.after),
-                    spec=spec,
-                    scenario=scenario,
-                )
-                created.append(delivery)
-        for delivery in created:
-            self.log.add(delivery)
-            self._push(delivery)
-        return created
+        """Queue a scenario's callbacks for ``order``, each ``after`` (scaled) ``start``:
+        the order's creation unless given."""
+        base = order.created_at if start is None else start
+        return [
+            self._new(order, base + self.scaled(spec.after), spec=spec, scenario=scenario)
+            for spec in specs
+            for _ in range(spec.repeat)
+        ]
 
     def send_now(
         self, order: Order, spec: CallbackSpec, *, origin: str, applied: bool | None = None
     ) -> Delivery:
         """A callback due at once; ``applied`` set means its status was already applied."""
-        delivery = Delivery(
-            id=self.log.new_id(),
-            order=order,
-            url=order.notify_url,
-            due_at=self.clock.now(),
-            spec=spec,
-            origin=origin,
-            applied=applied,
-        )
-        self.log.add(delivery)
-        self._push(delivery)
-        return delivery
+        return self._new(order, self.clock.now(), spec=spec, origin=origin, applied=applied)
 
     def replay(self, original: Delivery) -> Delivery:
         """Send a delivered callback again, byte for byte, as a new delivery."""
         if original.payload is None:
             raise ValueError(f"callback {original.id} has not been sent yet")
-        delivery = Delivery(
-            id=self.log.new_id(),
-            order=original.order,
+        return self._new(
+            original.order,
+            self.clock.now(),
             url=original.url,
-            due_at=self.clock.now(),
             origin="replay",
             body=original.body,
             payload=original.payload,
             applied=False,
             replay_of=original.id,
         )
-        self.log.add(delivery)
-        self._push(delivery)
-        return delivery
 
-    def cancel(self, merchant_no: str | None = None) -> int:
-        """Drop pending callbacks (of one merchant, or all); the count dropped from the heap.
+    # --- cancelling: the only place that ends deliveries early ----------------------
 
-        An attempt already on the wire finishes, but is not retried.
+    def cancel_all(self) -> int:
+        """Drop every pending callback; the count dropped before their attempt started.
+
+        An attempt already on the wire finishes (``drain`` waits for it) but is not retried.
         """
-        for delivery in self._sending:
-            if merchant_no is None or delivery.order.merchant_no == merchant_no:
+        return self._cancel(lambda d: True)
+
+    def cancel_merchant(self, merchant_no: str) -> int:
+        """``cancel_all`` for one merchant's callbacks."""
+        return self._cancel(lambda d: d.order.merchant_no == merchant_no)
+
+    def cancel_order(self, order: Order, *, unsent_scenario_only: bool = False) -> int:
+        """Drop ``order``'s pending callbacks; with ``unsent_scenario_only``, only its
+        scenario's callbacks never attempted yet (a payer acted before them)."""
+
+        def match(d: Delivery) -> bool:
+            if d.order is not order:
+                return False
+            return not unsent_scenario_only or (d.payload is None and d.origin == "scenario")
+
+        return self._cancel(match)
+
+    def _cancel(self, match: Callable[[Delivery], bool]) -> int:
+        for delivery in self._running:
+            if match(delivery):
                 delivery.cancelled = True
         kept: list[tuple[float, int, Delivery]] = []
         dropped = 0
         for item in self._heap:
-            delivery = item[2]
-            if merchant_no is None or delivery.order.merchant_no == merchant_no:
-                delivery.cancelled = True
+            if match(item[2]):
+                item[2].cancelled = True
                 dropped += 1
             else:
                 kept.append(item)
-        heapq.heapify(kept)
-        self._heap = kept
-        for waiting in (self._ready, *self._parked.values()):
-            for delivery in waiting:
-                if merchant_no is None or delivery.order.merchant_no == merchant_no:
-                    delivery.cancelled = True
-                    dropped += 1
-        self._ready = deque(d for d in self._ready if not d.cancelled)
-        for origin, parked in list(self._parked.items()):
-            self._parked[origin] = deque(d for d in parked if not d.cancelled)
+        if dropped:
+            heapq.heapify(kept)
+            self._heap = kept
+
+        def waiting(d: Delivery) -> bool:
+            if match(d):
+                d.cancelled = True
+                return True
+            return False
+
+        dropped += self._lanes.drop(waiting)
         self._wakeup.set()
         return dropped
 
-    def _waiting(self) -> Iterable[Delivery]:
-        """Due, not started: ready, or queued behind their origin's cap."""
-        yield from self._ready
-        for parked in self._parked.values():
-            yield from parked
+    async def drain(self, merchant_no: str | None = None, *, timeout: float) -> None:
+        """Wait until the attempts on the wire (of one merchant, or all) are over; after
+        ``timeout`` seconds, stop those still running."""
+        tasks = [
+            task
+            for delivery, task in self._running.items()
+            if merchant_no is None or delivery.order.merchant_no == merchant_no
+        ]
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=timeout)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
 
     def _pending_deliveries(self) -> Iterable[Delivery]:
         yield from (item[2] for item in self._heap)
-        yield from self._waiting()
-        yield from (d for d in self.log if d.pending)
+        yield from self._lanes
+        yield from (d for d in self.deliveries if d.pending)
 
     @property
     def pending_count(self) -> int:
-        return len(self._heap) + len(self._ready) + sum(map(len, self._parked.values()))
+        return len(self._heap) + self._lanes.waiting
 
     @property
     def in_flight_count(self) -> int:
-        return len(self._in_flight)
+        return len(self._running)
 
     # --- running ---------------------------------------------------------------------
 
@@ -203,19 +234,20 @@ class Dispatcher:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        for task in list(self._in_flight):
+        running = list(self._running.values())
+        for task in running:
             task.cancel()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
         undelivered = list({id(d): d for d in self._pending_deliveries()}.values())
         if undelivered:
-            log.warning(
+            logger.warning(
                 "stopping with %d callback(s) never acknowledged: %s",
                 len(undelivered),
                 ", ".join(f"{d.order.trade_no}:{d.status}" for d in undelivered[:20])
                 + (" ..." if len(undelivered) > 20 else ""),
             )
         else:
-            log.info("stopping with no pending callbacks")
+            logger.info("stopping with no pending callbacks")
         await self._client.close()
 
     async def _run(self) -> None:
@@ -231,60 +263,46 @@ class Dispatcher:
 
     @property
     def _full(self) -> bool:
-        return len(self._in_flight) >= self.config.callback_concurrency
+        return len(self._running) >= self.config.callback_concurrency
 
     def _launch(self) -> None:
-        """Start every attempt already due, within the global and per-origin caps."""
+        """Queue every callback already due by origin, and start what the lanes allow."""
         now = self.clock.now()
+        while self._heap and self._heap[0][0] <= now:
+            delivery = heapq.heappop(self._heap)[2]
+            self._taken += 1
+            if not delivery.cancelled:
+                self._lanes.add(delivery, origin_of(delivery.url))
         while not self._full:
-            if self._ready:
-                delivery = self._ready.popleft()
-            elif self._heap and self._heap[0][0] <= now:
-                delivery = heapq.heappop(self._heap)[2]
-                self._taken += 1
-            else:
+            picked = self._lanes.next()
+            if picked is None:
                 return
-            if delivery.cancelled:
-                continue
-            origin = origin_of(delivery.url)
-            busy = self._busy.get(origin, 0)
-            if busy >= self._origin_cap and origin is not None:
-                self._parked.setdefault(origin, deque()).append(delivery)
-                continue
-            self._busy[origin] = busy + 1
-            task = asyncio.create_task(self._fire(delivery, origin))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+            delivery, key, counted = picked
+            self._running[delivery] = asyncio.create_task(self._fire(delivery, key, counted))
 
-    async def _fire(self, delivery: Delivery, origin: http.Origin | None) -> None:
+    async def _fire(self, delivery: Delivery, key: Key, counted: Health) -> None:
         """One attempt (building the body first when it falls due); holds a slot."""
+        answered: bool | None = None
         try:
-            await self._attempt(delivery)
+            answered = await self._attempt(delivery)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # our own bug: record it, keep the dispatcher alive
-            log.exception("callback %s failed inside the sandbox", delivery.id)
+            logger.exception("callback %s failed inside the sandbox", delivery.id)
             self.errors.append(exc)
             delivery.gave_up = True
         finally:
-            self._busy[origin] -= 1
-            if not self._busy[origin]:
-                del self._busy[origin]
-            parked = self._parked.get(origin)
-            if parked:
-                self._ready.append(parked.popleft())
-                if not parked:
-                    del self._parked[origin]
+            self._running.pop(delivery, None)
+            self._lanes.finish(key, counted, answered)
             self._wakeup.set()
-            self._notify()
 
-    async def _settle(self) -> None:
+    async def _finish_due(self) -> None:
         """Start everything due now and wait until all of it, and all under way, is done."""
         while True:
             self._launch()
-            if not self._in_flight:
+            if not self._running:
                 return
-            await asyncio.wait(list(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(list(self._running.values()), return_when=asyncio.FIRST_COMPLETED)
 
     async def advance(self, seconds: float) -> int:
         """Manual clock: make everything due within ``seconds`` happen, in order; the count.
@@ -299,7 +317,7 @@ class Dispatcher:
         until = self.clock.now() + seconds
         taken = self._taken
         while True:
-            await self._settle()
+            await self._finish_due()
             if not (self._heap and self._heap[0][0] <= until):
                 break
             set_time(max(self._heap[0][0], self.clock.now()))
@@ -323,26 +341,28 @@ class Dispatcher:
         secret = self.store.merchant(order.merchant_no).secret
         delivery.body, delivery.payload = signed_payload(body, secret, spec.sign)
 
-    async def _attempt(self, delivery: Delivery) -> None:
-        if delivery.cancelled:
-            return
+    def _current(self, delivery: Delivery) -> bool:
+        """Whether the merchant's state is still the one ``delivery`` was made for."""
+        return delivery.generation == self.store.generation(delivery.order.merchant_no)
+
+    async def _attempt(self, delivery: Delivery) -> bool | None:
+        """One attempt: whether an HTTP answer came back; None when none was made."""
+        if delivery.cancelled or not self._current(delivery):
+            delivery.cancelled = True  # a reset came between its start and its run
+            return None
         if delivery.payload is None:
             self._prepare(delivery)
         assert delivery.payload is not None
         number = len(delivery.attempts) + 1
         record: dict[str, Any] = {"attempt": number, "at": epoch_ms(self.clock.now())}
         started = time.perf_counter()
-        self._sending.add(delivery)
-        try:
-            # Redirects are not followed: a 3xx is an answer that is not "OK".
-            answer = await self._client.post(
-                target(delivery.url),
-                delivery.payload,
-                timeout=self.config.callback_timeout,
-                max_response=self.config.callback_max_response,
-            )
-        finally:
-            self._sending.discard(delivery)
+        # Redirects are not followed: a 3xx is an answer that is not "OK".
+        answer = await self._client.post(
+            target(delivery.url),
+            delivery.payload,
+            timeout=self.config.callback_timeout,
+            max_response=self.config.callback_max_response,
+        )
         status, error = answer.status, answer.error
         text = answer.body.decode("utf-8", "replace")
         record["latencyMs"] = round((time.perf_counter() - started) * 1000, 1)
@@ -359,51 +379,53 @@ class Dispatcher:
             delivery.next_attempt_at = None
             self.delivered += 1
         else:
-            self.failed_attempts += 1
-            retries = self.config.callback_retries
-            if delivery.cancelled:  # cancelled (a reset) while this attempt was on the wire
-                delivery.next_attempt_at = None
-            elif number <= len(retries):
-                delivery.next_attempt_at = self.clock.now() + self.scaled(retries[number - 1])
-                delivery.due_at = delivery.next_attempt_at
-                self._push(delivery)
-            else:
-                delivery.gave_up = True
-                delivery.next_attempt_at = None
-                log.warning(
-                    "callback %s for %s gave up after %d attempts",
-                    delivery.id,
-                    delivery.order.trade_no,
-                    number,
-                )
+            self._unacknowledged(delivery, number, refused=answer.refused)
         record["nextAttemptAt"] = (
             None if delivery.next_attempt_at is None else epoch_ms(delivery.next_attempt_at)
         )
         delivery.attempts.append(record)
         self.events.attempt(delivery, record)
+        self._waiters.notify(delivery)
+        return status is not None
+
+    def _unacknowledged(self, delivery: Delivery, number: int, *, refused: bool) -> None:
+        self.failed_attempts += 1
+        retries = self.config.callback_retries
+        delivery.next_attempt_at = None
+        if delivery.cancelled or not self._current(delivery):
+            delivery.cancelled = True  # a cancel or reset while this attempt was on the wire
+        elif refused:  # the sandbox itself: the same answer every time, so no retry
+            delivery.gave_up = True
+        elif number <= len(retries):
+            delivery.next_attempt_at = self.clock.now() + self.scaled(retries[number - 1])
+            delivery.due_at = delivery.next_attempt_at
+            self._push(delivery)
+        else:
+            delivery.gave_up = True
+            logger.warning(
+                "callback %s for %s gave up after %d attempts",
+                delivery.id,
+                delivery.order.trade_no,
+                number,
+            )
 
     # --- waiting ---------------------------------------------------------------------
 
-    def _notify(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def wait_for(self, find: Callable[[], list[Delivery]], timeout: float) -> list[Delivery]:
-        """Return ``find()`` as soon as it is non-empty, or [] after ``timeout`` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            found = find()
-            if found:
-                return found
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return []
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._waiters.add(waiter)
-            try:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter, remaining)
-            finally:
-                self._waiters.discard(waiter)
+    async def wait_for(
+        self,
+        find: Callable[[], list[Delivery]],
+        match: Callable[[Delivery], bool],
+        timeout: float,
+        *,
+        trade_no: str | None = None,
+    ) -> list[Delivery]:
+        """``find()`` at once if it is non-empty; else, as soon as an attempt of a delivery
+        ``match`` accepts is recorded (one filtered by ``trade_no`` if given), ``find()``
+        again; [] after ``timeout`` seconds."""
+        found = find()
+        if found or timeout <= 0:
+            return found
+        hit = await self._waiters.wait(match, timeout, trade_no=trade_no)
+        if hit is None:
+            return []
+        return find() or [hit]

@@ -2,10 +2,12 @@
 
 Standard library only, on asyncio streams. Built for the dispatcher's one job, where the
 aiohttp client cost ~300-450 us of CPU per callback: one pre-built request head per URL,
-one write per request, keep-alive connections pooled per (scheme, host, port), at most
-``limit_per_origin`` requests in flight per origin, redirects never followed, no proxies,
-no cookies. Every failure is returned as an ``Answer.error`` text for the callback journal,
-never raised; only a bug (or a cancellation) propagates.
+one write per request, keep-alive connections pooled per (scheme, host, port), redirects
+never followed, no proxies, no cookies. How many requests run at once, per origin and in
+all, is the caller's to decide (``callbacks.lanes``); a connection to an address the
+``refuse`` hook names is closed before any byte is sent. Every failure is returned as an
+``Answer.error`` text for the callback journal, never raised; only a bug (or a
+cancellation) propagates.
 
 The URL must already be percent-encoded (printable ASCII): its path and query are sent byte
 for byte as given.
@@ -20,6 +22,7 @@ import socket
 import ssl
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -64,6 +67,11 @@ class Answer:
     status: int | None = None
     body: bytes = b""
     error: str | None = None
+    refused: bool = False  # not sent: the ``refuse`` hook named the address
+
+
+class _Refused(Exception):
+    """The connected address is one the client must not send to."""
 
 
 @lru_cache(maxsize=4096)
@@ -101,16 +109,6 @@ def parse_url(url: str) -> Target:
     return Target(origin, ("\r\n".join(lines) + "\r\n").encode("ascii"))
 
 
-class _Gate:
-    """The per-origin cap, and how many requests hold or wait for it."""
-
-    __slots__ = ("slots", "users")
-
-    def __init__(self, limit: int) -> None:
-        self.slots = asyncio.Semaphore(limit)
-        self.users = 0
-
-
 class _Stale(Exception):
     """A pooled connection closed before any byte of the answer: safe to try again."""
 
@@ -139,62 +137,40 @@ class Client:
     def __init__(
         self,
         *,
-        limit_per_origin: int = 32,
-        max_idle_per_origin: int | None = None,
+        max_idle_per_origin: int = 32,
         ssl_context: ssl.SSLContext | None = None,
+        refuse: Callable[[tuple[str, int]], str | None] | None = None,
     ) -> None:
-        self.limit_per_origin = max(1, limit_per_origin)
-        self.max_idle_per_origin = max_idle_per_origin or self.limit_per_origin
+        self.max_idle_per_origin = max(1, max_idle_per_origin)
         self._ssl = ssl_context
+        self._refuse = refuse
         self._idle: dict[Origin, deque[_Connection]] = {}
         self._idle_total = 0
-        self._gates: dict[Origin, _Gate] = {}
         self._busy: set[_Connection] = set()
         self._closed = False
         self.connections_opened = 0
 
     async def post(self, url: str, body: bytes, *, timeout: float, max_response: int) -> Answer:
         """POST ``body`` to ``url``: the whole exchange within ``timeout`` seconds, at most
-        ``max_response`` body bytes read. Waiting for the origin's cap is not timed."""
+        ``max_response`` body bytes read."""
         try:
             target = parse_url(url)
         except ValueError as exc:
             return Answer(error=f"cannot send to this URL: {exc}")
-        gate = self._gates.get(target.origin)
-        if gate is None:
-            gate = self._gates[target.origin] = _Gate(self.limit_per_origin)
-        gate.users += 1
         reading = Reading()
         try:
-            await gate.slots.acquire()
-        except BaseException:
-            self._leave(target.origin, gate)
-            raise
-        try:
-            try:
-                async with asyncio.timeout(timeout):
-                    complete = await self._exchange(target, body, max_response, reading)
-                error = None
-                if not complete:
-                    error = f"answer longer than {max_response} bytes; the rest was not read"
-            except TimeoutError:
-                error = f"no complete answer within {timeout:g} s"
-            except Failed as exc:
-                error = str(exc)
-        finally:
-            gate.slots.release()
-            self._leave(target.origin, gate)
+            async with asyncio.timeout(timeout):
+                complete = await self._exchange(target, body, max_response, reading)
+            error = None
+            if not complete:
+                error = f"answer longer than {max_response} bytes; the rest was not read"
+        except TimeoutError:
+            error = f"no complete answer within {timeout:g} s"
+        except Failed as exc:
+            error = str(exc)
+        except _Refused as exc:
+            return Answer(error=str(exc), refused=True)
         return Answer(reading.status, b"".join(reading.chunks), error)
-
-    def _leave(self, origin: Origin, gate: _Gate) -> None:
-        gate.users -= 1
-        if not gate.users:
-            del self._gates[origin]
-
-    def in_flight(self, origin: Origin) -> int:
-        """Requests to ``origin`` running or waiting for its cap."""
-        gate = self._gates.get(origin)
-        return gate.users if gate else 0
 
     async def _exchange(self, target: Target, body: bytes, limit: int, reading: Reading) -> bool:
         request = b"%sContent-Length: %d\r\n\r\n%s" % (target.head, len(body), body)
@@ -263,6 +239,12 @@ class Client:
             raise Failed(f"TLS handshake with {origin} failed: {exc.reason or exc}") from None
         except OSError as exc:
             raise Failed(f"cannot connect to {origin}: {exc.strerror or exc}") from None
+        if self._refuse is not None:
+            peer = writer.get_extra_info("peername")
+            refusal = None if not peer else self._refuse((str(peer[0]), int(peer[1])))
+            if refusal is not None:
+                writer.transport.abort()
+                raise _Refused(refusal)
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -209,7 +209,10 @@ class Payments:
         A disallowed change (a stale ``0015`` after a final status, a second final status)
         leaves the order as it is: the callback that carries it is still sent as told.
         A partial payment (``0001``) pays ``paid_amount``, or half the amount without one.
+        An order a reset forgot changes nothing: its ledger is gone.
         """
+        if not self.store.holds(order):
+            return None
         when = self.clock.now() if at is None else at
         try:
             change = order.transition(status, message, when)

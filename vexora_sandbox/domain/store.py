@@ -37,6 +37,8 @@ class MerchantState:
     by_platform: dict[str, Order] = field(default_factory=dict)
     # KYC applications: userId -> kycNumber (a repeat for the same user gets the same one).
     kyc: dict[str, str] = field(default_factory=dict)
+    # Counts resets: work queued for an earlier generation (a callback) must not apply.
+    generation: int = 0
 
 
 class Store:
@@ -52,7 +54,18 @@ class Store:
         targets = [merchant_no] if merchant_no else list(self._merchants)
         for number in targets:
             merchant = self.merchant(number)
-            self._states[number] = MerchantState(merchant)
+            old = self._states.get(number)
+            generation = 0 if old is None else old.generation + 1
+            self._states[number] = MerchantState(merchant, generation=generation)
+
+    def generation(self, merchant_no: str) -> int:
+        """How many times the merchant's state was reset."""
+        return self.state(merchant_no).generation
+
+    def holds(self, order: Order) -> bool:
+        """Whether ``order`` is still stored: false once a reset forgot it."""
+        state = self._states.get(order.merchant_no)
+        return state is not None and state.orders.get(order.trade_no) is order
 
     def merchant(self, merchant_no: str) -> Merchant:
         try:

@@ -84,7 +84,9 @@ async def replay(request: web.Request) -> web.StreamResponse:
         return form
     raw = form.get("callback", "")
     dispatcher = request.config_dict[keys.DISPATCHER]
-    original = dispatcher.log.get(int(raw)) if raw.isdigit() else None
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    original = None if number is None else dispatcher.deliveries.get(number)
     if original is None:
         return _refused(request, 404, f"There is no callback {raw}.")
     try:

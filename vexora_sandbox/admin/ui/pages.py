@@ -119,7 +119,7 @@ async def orders(request: web.Request) -> web.StreamResponse:
     q = request.query
     store = request.config_dict[keys.STORE]
     callbacks: dict[int, int] = {}
-    for delivery in request.config_dict[keys.DISPATCHER].log:
+    for delivery in request.config_dict[keys.DISPATCHER].deliveries:
         callbacks[id(delivery.order)] = callbacks.get(id(delivery.order), 0) + 1
     found = [
         o
@@ -152,7 +152,7 @@ async def order(request: web.Request) -> web.StreamResponse:
         found = request.config_dict[keys.STORE].order(merchant, trade_no)
     except NotFound:
         return not_found(request, f"There is no order {trade_no} of merchant {merchant}.")
-    deliveries = [d for d in request.config_dict[keys.DISPATCHER].log if d.order is found]
+    deliveries = [d for d in request.config_dict[keys.DISPATCHER].deliveries if d.order is found]
     calls = [
         e
         for e in request.config_dict[keys.REQUESTS]
