@@ -53,6 +53,7 @@ class SandboxConfig:
     settlement_delay: float = 86400.0
     areas_dir: str | None = None
     public_url: str | None = None
+    keepalive_timeout: float = 60.0
     log_level: str = "info"
     log_format: Literal["human", "json"] = "human"
     quiet: bool = False
@@ -261,6 +262,13 @@ SETTINGS: tuple[Setting, ...] = (
         _optional_text,
         "public_url",
         "base URL used in payment links (default: the listening address)",
+    ),
+    Setting(
+        "keepalive_timeout",
+        _float,
+        "keepalive_timeout",
+        "seconds a connection may stay open without sending a complete request head "
+        "(idle between requests, or sending its headers)",
     ),
     Setting("log_level", _choice("debug", "info", "warning", "error"), "log_level", "log level"),
     Setting(

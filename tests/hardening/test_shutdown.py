@@ -7,6 +7,7 @@ with code 0 within two seconds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -114,4 +115,82 @@ def test_a_signal_finishes_in_flight_requests_and_exits_0_within_2_s(
     assert in_flight["answer"]["data"]["tradeNo"] == "SLOW"
     # The dispatcher stopped and said what it leaves behind: 3 + the slow one's callback.
     assert "stopping with 4 callback(s) never acknowledged" in stderr, stderr
+    assert "Traceback" not in stderr, stderr
+
+
+HANGING_SCENARIOS = """\
+- name: very-slow-answer
+  description: Answers after ten seconds, longer than any shutdown may take.
+  match: {endpoint: disbursements, account: {suffix: "990777"}}
+  response: {delay: 10s}
+- name: callback-at-once
+  description: Every other payout's callback is due at once.
+  match: {endpoint: disbursements}
+  callbacks:
+    - {after: 0s, status: "0000", message: SUCCESS}
+"""
+
+
+def test_sigterm_exits_within_2_s_whatever_is_in_flight(tmp_path: Path) -> None:
+    """A 10 s answer, a long-poll and a callback attempt to a receiver that never answers
+    are all under way when SIGTERM comes: the process still exits 0 within 2 seconds."""
+    import socket
+
+    scenarios = tmp_path / "scenarios.yaml"
+    scenarios.write_text(HANGING_SCENARIOS)
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(16)  # accepts (in the kernel's backlog) and never answers
+    notify = f"http://127.0.0.1:{hanging.getsockname()[1]}/notify"
+    env = {**os.environ, "VEXORA_SANDBOX_SCENARIOS": str(scenarios)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vexora_sandbox", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    threads: list[threading.Thread] = []
+    try:
+        assert proc.stdout is not None
+        url = ""
+        for line in proc.stdout:
+            match = re.search(r"serving on (http://\S+)", line)
+            if match:
+                url = match.group(1)
+                break
+        assert url
+        body = payout_body(tradeNo="HANG", notifyUrl=notify, timestamp=_now())
+        assert _post(url, body)["code"] == "0000"  # its callback goes on the wire at once
+
+        def slow() -> None:
+            body = payout_body(tradeNo="SLOW", accountNo=SLOW_ACCOUNT, timestamp=_now())
+            with contextlib.suppress(OSError):
+                _post(url, body, timeout=15)
+
+        def long_poll() -> None:
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(url + "/_sandbox/callbacks?tradeNo=NONE&wait=60", timeout=15)
+
+        threads = [threading.Thread(target=slow), threading.Thread(target=long_poll)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)  # all three are under way
+        signalled = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=10)
+        took = time.monotonic() - signalled
+        _, stderr = proc.communicate(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        for thread in threads:
+            thread.join(15)
+        hanging.close()
+    assert code == 0, stderr
+    assert took < 2.0, (took, stderr)
     assert "Traceback" not in stderr, stderr

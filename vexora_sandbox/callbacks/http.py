@@ -39,6 +39,7 @@ from vexora_sandbox.callbacks.answer import (
 USER_AGENT = f"vexora-sandbox/{__version__}"
 IDLE_SECONDS = 15.0  # a pooled connection idle longer than this is not reused
 MAX_IDLE_TOTAL = 256
+CLOSE_WAIT = 0.25  # seconds ``close()`` waits for pooled connections' closing handshakes
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PRINTABLE = re.compile(r"[!-~]+")
 
@@ -288,9 +289,9 @@ class Client:
             writer.close()
         for connection in list(self._busy):
             connection.abort()
-        if writers:  # the closing handshakes, a second at most
+        if writers:  # the closing handshakes, briefly: a shutdown has 2 s in all
             waits = [asyncio.ensure_future(writer.wait_closed()) for writer in writers]
-            await asyncio.wait(waits, timeout=1.0)
+            await asyncio.wait(waits, timeout=CLOSE_WAIT)
             for wait in waits:
                 if not wait.done():
                     wait.cancel()
