@@ -87,7 +87,7 @@ class OwnAddresses:
         if not self.is_self(host, port):
             return None
         return (
-            f"the notifyUrl reaches the sandbox itself ({host} port {port}); "
+            f"the notifyUrl reaches the sandbox itself ({_ip(host)} port {port}); "
             "callbacks are never sent to the sandbox's own routes"
         )
 
