@@ -40,10 +40,12 @@ async def test_callbacks_wake_only_the_waiters_they_match(
     for n in range(PAYOUTS):
         assert (await payout(f"T{n}"))["code"] == "0000"
     idle = [
-        asyncio.create_task(admin("GET", "callbacks", params={"tradeNo": f"NONE{n}", "wait": "3"}))
+        asyncio.ensure_future(
+            admin("GET", "callbacks", params={"tradeNo": f"NONE{n}", "wait": "3"})
+        )
         for n in range(WAITERS)
     ]
-    wanted = asyncio.create_task(
+    wanted = asyncio.ensure_future(
         admin("GET", "callbacks", params={"tradeNo": f"T{PAYOUTS - 1}", "wait": "30"})
     )
     dispatcher = client.app[keys.DISPATCHER]
