@@ -70,6 +70,8 @@ def create_app(
         # The body limit is enforced (with the gateway's envelope) in api.checks; aiohttp's
         # own limit sits just above it so that the envelope, not an HTML 413, is what users see.
         client_max_size=config.max_body_bytes + 1,
+        # Bodies arrive as sent: protocol.encoding decodes them, with an envelope on error.
+        handler_args={"auto_decompress": False},
     )
     store = Store(config.merchants)
     ids = IdFactory(config.seed)

@@ -13,7 +13,7 @@ from vexora_sandbox.api.call import Call
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.errors import GatewayError, NotFound, SignError
-from vexora_sandbox.protocol import signing
+from vexora_sandbox.protocol import encoding, signing
 from vexora_sandbox.protocol.jsonbody import Body, describe_json_type, parse_body
 from vexora_sandbox.protocol.rules import Area, EndpointRules, Validation
 
@@ -70,7 +70,8 @@ async def body(request: web.Request, call: Call) -> Body:
     if len(raw) > limit:  # a chunked body carries no Content-Length to refuse it by
         raise _too_large(len(raw), limit)
     call.raw = raw
-    return parse_body(raw)
+    coding = ", ".join(request.headers.getall("Content-Encoding", []))
+    return parse_body(encoding.decode_body(raw, coding, limit) if coding else raw)
 
 
 async def journal_raw(request: web.Request, call: Call) -> None:
