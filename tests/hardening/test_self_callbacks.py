@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO
+from tests.conftest import MERCHANT_NO, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.callbacks.selfcall import OwnAddresses, admin_url_problem
@@ -127,3 +128,37 @@ def test_admin_url_problem_at_order_creation(
     if refused:
         assert problem is not None
         assert problem.startswith("notifyUrl must not point at the sandbox's own /_sandbox/")
+
+
+@pytest.mark.parametrize(
+    "path", ["/_sandbox/reset", "/_sandbox/callbacks/1/replay", "/_sandbox/transactions/T/status"]
+)
+async def test_a_notify_url_on_the_sandboxs_admin_routes_is_refused_at_creation(
+    client: TestClient[web.Request, web.Application], path: str
+) -> None:
+    assert client.server.port is not None
+    url = f"http://127.0.0.1:{client.server.port}{path}"
+    response = await client.post(
+        "/v1/vexora/disbursements",
+        json=signed(payout_body(notifyUrl=url)),
+        headers={"merchantNo": MERCHANT_NO},
+    )
+    answer = await response.json()
+    assert (response.status, answer["code"], answer["success"]) == (200, "8000", False)
+    assert answer["msg"] == (
+        f"notifyUrl must not point at the sandbox's own /_sandbox/ routes ({url}); "
+        "give your callback endpoint"
+    )
+    assert list(client.app[keys.STORE].orders()) == []
+
+
+async def test_a_notify_url_on_another_port_is_accepted(
+    client: TestClient[web.Request, web.Application],
+) -> None:
+    url = "http://127.0.0.1:9/_sandbox/reset"  # a merchant's server may use any path
+    response = await client.post(
+        "/v1/vexora/disbursements",
+        json=signed(payout_body(notifyUrl=url)),
+        headers={"merchantNo": MERCHANT_NO},
+    )
+    assert (await response.json())["code"] == "0000"

@@ -1,7 +1,8 @@
 """The checks every gateway call goes through, in the pipeline's order.
 
-merchantNo header -> area -> body (size, JSON, flat) -> sign -> the area's field rules ->
-timestamp window. Each failure is raised as a GatewayError; ``api.routes`` renders it.
+merchantNo header -> area -> body (size, encoding, JSON, flat) -> sign -> the area's field
+rules -> timestamp window -> notifyUrl not on the sandbox itself. Each failure is raised as a
+GatewayError; ``api.routes`` renders it.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.call import Call
+from vexora_sandbox.callbacks.selfcall import admin_url_problem
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.errors import GatewayError, NotFound, SignError
-from vexora_sandbox.protocol import encoding, signing
-from vexora_sandbox.protocol.jsonbody import Body, describe_json_type, parse_body
+from vexora_sandbox.protocol import encoding, signing, wire
+from vexora_sandbox.protocol.jsonbody import Body, describe_json_type, field_text, parse_body
 from vexora_sandbox.protocol.rules import Area, EndpointRules, Validation
 
 MERCHANT_HEADER = "merchantNo"
@@ -239,3 +241,17 @@ def freshness(request: web.Request, body: Body) -> None:
             f"timestamp {value} is {drift:.0f} seconds away from the sandbox clock ({now}); "
             f"the allowed window is {window:g} seconds"
         )
+
+
+def notify_url(request: web.Request, body: Body) -> None:
+    """A notifyUrl on the sandbox's own /_sandbox/ routes is refused (callbacks.selfcall)."""
+    url = field_text(body.get(wire.NOTIFY_URL))
+    if not url:
+        return
+    own = request.app[keys.DISPATCHER].own
+    local = request.transport.get_extra_info("sockname") if request.transport else None
+    if local:  # where this sandbox answers, also when a test server started it
+        own.add(str(local[0]), int(local[1]))
+    problem = admin_url_problem(url, own, request.host)
+    if problem is not None:
+        raise GatewayError(problem)

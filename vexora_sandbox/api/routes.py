@@ -83,6 +83,7 @@ async def _pipeline(request: web.Request, call: Call) -> web.StreamResponse:
     checks.sign(call, body, merchant, app[keys.CONFIG].validation)
     rules = checks.rules(request, call, area, endpoint, body)
     checks.freshness(request, body)
+    checks.notify_url(request, body)
     config = app[keys.CONFIG]
     checked = Checked(
         endpoint, merchant, area, rules, body, config.public_url or str(request.url.origin())
