@@ -54,6 +54,7 @@ class SandboxConfig:
     areas_dir: str | None = None
     public_url: str | None = None
     keepalive_timeout: float = 60.0
+    expected_sign: Literal["auto", "on", "off"] = "auto"
     log_level: str = "info"
     log_format: Literal["human", "json"] = "human"
     quiet: bool = False
@@ -269,6 +270,13 @@ SETTINGS: tuple[Setting, ...] = (
         "keepalive_timeout",
         "seconds a connection may stay open without sending a complete request head "
         "(idle between requests, or sending its headers)",
+    ),
+    Setting(
+        "expected_sign",
+        _choice("auto", "on", "off"),
+        "expected_sign",
+        "send X-Sandbox-Expected-Sign on a sign error: on, off, or auto (only when listening "
+        "on a loopback address)",
     ),
     Setting("log_level", _choice("debug", "info", "warning", "error"), "log_level", "log level"),
     Setting(

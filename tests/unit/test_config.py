@@ -140,10 +140,9 @@ def test_unknown_key(tmp_path: Path) -> None:
     path = write(tmp_path, "port: 9000\nprot: 9001\n")
     assert config_error(file=path) == (
         f"{path}:2: prot: unknown key 'prot'; expected one of admin_token, areas_dir, "
-        "callbacks, clock, host, ip_daily_limits, journal_size, keepalive_timeout, log_format, "
-        "log_level, "
-        "max_body_bytes, merchants, port, public_url, quiet, scenarios, seed, settlement_delay, "
-        "time_scale, timestamp_window, "
+        "callbacks, clock, expected_sign, host, ip_daily_limits, journal_size, keepalive_timeout, "
+        "log_format, log_level, max_body_bytes, merchants, port, public_url, quiet, scenarios, "
+        "seed, settlement_delay, time_scale, timestamp_window, "
         "validation, watch"
     )
 

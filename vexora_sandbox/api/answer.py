@@ -11,6 +11,7 @@ from aiohttp import web
 
 from vexora_sandbox.api.call import Call
 from vexora_sandbox.errors import GatewayError, SignError
+from vexora_sandbox.protocol import expected_sign as expected_sign_header
 from vexora_sandbox.protocol.envelope import envelope
 from vexora_sandbox.protocol.names import Code
 from vexora_sandbox.protocol.signing import header_safe
@@ -38,13 +39,18 @@ def envelope_response(
     return json_response(payload, status=status, headers=headers)
 
 
-def error_response(call: Call, exc: GatewayError, now_ms: int) -> web.Response:
+def error_response(
+    call: Call, exc: GatewayError, now_ms: int, *, expected_sign: bool = True
+) -> web.Response:
+    """The error's envelope; ``expected_sign`` False leaves out the sign the call needed."""
     call.error = exc.msg
     headers = exc.headers
     if isinstance(exc, SignError):
         call.sign_base = exc.base
         # The journal keeps the exact base; the header an ASCII copy of it.
         headers = {**headers, SIGN_BASE_HEADER: _header_value(header_safe(exc.base))}
+        if not expected_sign:
+            headers.pop(expected_sign_header.HEADER, None)
     payload = envelope(exc.code, exc.msg, now_ms)
     return envelope_response(call, payload, status=exc.http_status, headers=headers)
 

@@ -20,6 +20,7 @@ from vexora_sandbox.api.call import Call, Checked
 from vexora_sandbox.api.operations import OPERATIONS
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.errors import GatewayError
+from vexora_sandbox.protocol import expected_sign
 from vexora_sandbox.protocol.names import Code
 
 log = logging.getLogger("vexora_sandbox")
@@ -44,7 +45,9 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     try:
         response = await _pipeline(request, call)
     except GatewayError as exc:
-        response = answer.error_response(call, exc, _now_ms(app))
+        config = app[keys.CONFIG]
+        show = expected_sign.shown(config.expected_sign, config.host)
+        response = answer.error_response(call, exc, _now_ms(app), expected_sign=show)
     except Exception as exc:
         # Our own bug: answer like the gateway's system exception, keep serving, and let a
         # test harness re-raise it in the test that caused it.
