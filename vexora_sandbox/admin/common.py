@@ -36,13 +36,30 @@ class AdminError(web.HTTPException):
         )
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large for a number")
+    return value
+
+
 async def read_json(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object body ({} when empty); 400 with a message otherwise."""
+    """The request's JSON object body ({} when empty); 400 with a message otherwise.
+
+    NaN and Infinity (which Python's reader accepts), numbers too large for a float, and
+    nesting deeper than the reader's recursion limit are refused like any other bad JSON.
+    """
     raw = await request.read()
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+    except RecursionError:
+        raise AdminError(400, "the body is not valid JSON: it is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise AdminError(400, f"the body is not valid JSON: {exc}") from None
     if not isinstance(value, dict):

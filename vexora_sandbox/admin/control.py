@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +23,9 @@ from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, CallbackSpec
 # HTTP requests), so that none reaches a merchant after the reset has answered; those
 # still running then are stopped.
 RESET_DRAIN_SECONDS = 1.0
+# Bounds of the manual clock: every date the sandbox writes stays a valid date.
+MAX_ADVANCE = 10 * 365 * 86400
+LATEST_TIME = 221845392000.0  # 9000-01-01T00:00:00Z
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -97,9 +102,15 @@ async def advance_clock(request: web.Request) -> web.Response:
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise AdminError(400, "seconds is required, as a non-negative number")
+    if seconds > MAX_ADVANCE:
+        raise AdminError(
+            400, f"seconds must be at most {MAX_ADVANCE} (ten years) per advance; got {seconds}"
+        )
     clock = request.config_dict[keys.CLOCK]
     if not clock.manual:
         raise AdminError(409, "the clock is not manual; start the sandbox with --clock manual")
+    if clock.now() + seconds > LATEST_TIME:
+        raise AdminError(400, "the clock cannot be moved past the year 9000")
     handled = await request.config_dict[keys.DISPATCHER].advance(float(seconds))
     return json_response({"now": epoch_ms(clock.now()), "callbackAttempts": handled})
 
@@ -109,15 +120,29 @@ async def clock_now(request: web.Request) -> web.Response:
     return json_response({"now": epoch_ms(clock.now()), "manual": clock.manual})
 
 
+def _relative(text: str, root: Path) -> str:
+    """``text`` with the scenario root's directory left out of every path in it: the admin
+    API does not show the server's file system."""
+    base = root.parent if root.suffix in (".yaml", ".yml") else root
+    return text.replace(f"{base}{os.sep}", "").replace(str(base), base.name)
+
+
 async def scenarios(request: web.Request) -> web.Response:
     registry = request.config_dict[keys.SCENARIOS]
+    root = registry.path
+    listed = []
+    for scenario in registry.current.scenarios:
+        shown = scenario.as_json()
+        shown["source"] = _relative(str(shown["source"]), root)
+        listed.append(shown)
+    error = None if registry.last_error is None else _relative(str(registry.last_error), root)
     return json_response(
         {
-            "path": str(registry.path),
-            "files": list(registry.current.files),
+            "path": _relative(str(root), root),
+            "files": [_relative(f, root) for f in registry.current.files],
             "generation": registry.generation,
-            "lastError": None if registry.last_error is None else str(registry.last_error),
-            "scenarios": [s.as_json() for s in registry.current.scenarios],
+            "lastError": error,
+            "scenarios": listed,
             "default": DEFAULT_SCENARIO.as_json(),
         }
     )
@@ -131,7 +156,7 @@ async def reload_scenarios(request: web.Request) -> web.Response:
         return json_response(
             {
                 "error": "the scenarios were not reloaded; the previous set stays in force",
-                "problems": [str(p) for p in exc.problems],
+                "problems": [_relative(str(p), registry.path) for p in exc.problems],
                 "inForce": len(registry.current.scenarios),
             },
             status=422,

@@ -143,11 +143,12 @@ async def callback(request: web.Request) -> web.Response:
 
 def find_delivery(request: web.Request) -> Delivery:
     raw = request.match_info["id"]
-    delivery = (
-        request.config_dict[keys.DISPATCHER].deliveries.get(int(raw)) if raw.isdigit() else None
-    )
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+    number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    deliveries = request.config_dict[keys.DISPATCHER].deliveries
+    delivery = None if number is None else deliveries.get(number)
     if delivery is None:
-        raise AdminError(404, f"no callback with id {raw}")
+        raise AdminError(404, f"no callback with id {raw[:40]}")
     return delivery
 
 
