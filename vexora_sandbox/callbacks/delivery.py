@@ -11,6 +11,8 @@ from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.scenarios.model import CallbackSpec
 
+TOTAL_BYTES = 64 * 1024 * 1024  # the delivery log's byte budget, like the request journal's
+
 
 @dataclass(eq=False, slots=True)
 class Delivery:
@@ -75,11 +77,19 @@ class Delivery:
 
 
 class DeliveryLog:
-    """The newest ``limit`` deliveries by id; older ones are dropped and counted."""
+    """The newest ``limit`` deliveries by id, within about ``total_bytes``; older ones are
+    dropped from the log (a pending one is still delivered) and counted.
 
-    def __init__(self, limit: int) -> None:
+    A delivery's size is estimated when it is added, from what it will hold at most: its
+    body (the order's fields, a merchant's ``remark`` included, twice: fields and bytes)
+    and every attempt's recorded answer.
+    """
+
+    def __init__(self, limit: int, *, total_bytes: int = TOTAL_BYTES) -> None:
         self.limit = limit
-        self._items: OrderedDict[int, Delivery] = OrderedDict()
+        self.total_bytes = total_bytes
+        self._items: OrderedDict[int, tuple[Delivery, int]] = OrderedDict()
+        self.bytes = 0
         self.dropped = 0
         self._next_id = 1
 
@@ -88,17 +98,22 @@ class DeliveryLog:
         self._next_id += 1
         return value
 
-    def add(self, delivery: Delivery) -> None:
-        self._items[delivery.id] = delivery
-        while len(self._items) > self.limit:
-            self._items.popitem(last=False)
+    def add(self, delivery: Delivery, size: int = 0) -> None:
+        self._items[delivery.id] = (delivery, size)
+        self.bytes += size
+        while len(self._items) > self.limit or (
+            self.bytes > self.total_bytes and len(self._items) > 1
+        ):
+            _, (_, gone) = self._items.popitem(last=False)
+            self.bytes -= gone
             self.dropped += 1
 
     def get(self, delivery_id: int) -> Delivery | None:
-        return self._items.get(delivery_id)
+        found = self._items.get(delivery_id)
+        return None if found is None else found[0]
 
     def __iter__(self) -> Iterator[Delivery]:
-        return iter(self._items.values())
+        return (delivery for delivery, _ in self._items.values())
 
     def __len__(self) -> int:
         return len(self._items)
@@ -106,6 +121,7 @@ class DeliveryLog:
     def clear(self, merchant_no: str | None = None) -> None:
         if merchant_no is None:
             self._items.clear()
+            self.bytes = 0
             return
-        for key in [k for k, d in self._items.items() if d.order.merchant_no == merchant_no]:
-            del self._items[key]
+        for key in [k for k, (d, _) in self._items.items() if d.order.merchant_no == merchant_no]:
+            self.bytes -= self._items.pop(key)[1]

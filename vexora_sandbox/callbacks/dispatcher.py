@@ -94,9 +94,15 @@ class Dispatcher:
             generation=self.store.generation(order.merchant_no),
             **fields,
         )
-        self.deliveries.add(delivery)
+        self.deliveries.add(delivery, self._size(order))
         self._push(delivery)
         return delivery
+
+    def _size(self, order: Order) -> int:
+        """About the most a delivery of ``order`` holds: body twice, every attempt's record."""
+        fields = len(order.remark) + len(order.notify_url) + len(order.amount) + 512
+        attempts = len(self.config.callback_retries) + 1
+        return 2 * fields + attempts * (RECORDED_BODY_CHARS + 256)
 
     def _push(self, delivery: Delivery) -> None:
         self._seq += 1
