@@ -34,7 +34,7 @@ from vexora_sandbox import keys
 log = logging.getLogger("vexora_sandbox")
 
 # aiohttp waits this long for requests in flight, then as long again after cancelling them.
-SHUTDOWN_GRACE = 0.75
+SHUTDOWN_GRACE = 0.6
 DEFAULT_KEEPALIVE = 60.0
 GUARD_INTERVAL = 0.5  # seconds between two looks at the descriptors in use
 HIGH_WATER, LOW_WATER = 0.9, 0.8  # of the open-file limit

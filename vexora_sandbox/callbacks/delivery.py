@@ -7,11 +7,39 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from vexora_sandbox.callbacks.http import Answer
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.scenarios.model import CallbackSpec
 
 TOTAL_BYTES = 64 * 1024 * 1024  # the delivery log's byte budget, like the request journal's
+RECORDED_BODY_CHARS = 2048  # of each callback answer, kept in its attempt's record
+
+
+def size_estimate(order: Order, attempts: int) -> int:
+    """About the most a delivery of ``order`` holds: its body twice (fields and bytes), and
+    ``attempts`` records with their answers."""
+    fields = len(order.remark) + len(order.notify_url) + len(order.amount) + 512
+    return 2 * fields + attempts * (RECORDED_BODY_CHARS + 256)
+
+
+def attempt_record(
+    number: int, at_ms: int, seconds: float, answer: Answer, ack: tuple[str, ...]
+) -> dict[str, Any]:
+    """What the journal shows of one attempt; ``acknowledged`` when the answer is an ack."""
+    status, error = answer.status, answer.error
+    text = answer.body.decode("utf-8", "replace")
+    return {
+        "attempt": number,
+        "at": at_ms,
+        "latencyMs": round(seconds * 1000, 1),
+        "responseStatus": status,
+        "responseBody": text[:RECORDED_BODY_CHARS],
+        "responseTruncated": len(text) > RECORDED_BODY_CHARS
+        or (error is not None and status is not None),
+        "acknowledged": status == 200 and error is None and text in ack,
+        "error": error,
+    }
 
 
 @dataclass(eq=False, slots=True)

@@ -31,7 +31,7 @@ from typing import Any
 
 from vexora_sandbox.callbacks import http
 from vexora_sandbox.callbacks.body import callback_body, origin_of, signed_payload, target
-from vexora_sandbox.callbacks.delivery import Delivery, DeliveryLog
+from vexora_sandbox.callbacks.delivery import Delivery, DeliveryLog, attempt_record, size_estimate
 from vexora_sandbox.callbacks.lanes import Health, Key, Lanes
 from vexora_sandbox.callbacks.selfcall import OwnAddresses
 from vexora_sandbox.callbacks.waiters import Waiters
@@ -44,8 +44,6 @@ from vexora_sandbox.events import Events
 from vexora_sandbox.scenarios.model import CallbackSpec
 
 logger = logging.getLogger("vexora_sandbox.callbacks")
-
-RECORDED_BODY_CHARS = 2048
 
 
 class Dispatcher:
@@ -94,15 +92,9 @@ class Dispatcher:
             generation=self.store.generation(order.merchant_no),
             **fields,
         )
-        self.deliveries.add(delivery, self._size(order))
+        self.deliveries.add(delivery, size_estimate(order, len(self.config.callback_retries) + 1))
         self._push(delivery)
         return delivery
-
-    def _size(self, order: Order) -> int:
-        """About the most a delivery of ``order`` holds: body twice, every attempt's record."""
-        fields = len(order.remark) + len(order.notify_url) + len(order.amount) + 512
-        attempts = len(self.config.callback_retries) + 1
-        return 2 * fields + attempts * (RECORDED_BODY_CHARS + 256)
 
     def _push(self, delivery: Delivery) -> None:
         self._seq += 1
@@ -360,7 +352,7 @@ class Dispatcher:
             self._prepare(delivery)
         assert delivery.payload is not None
         number = len(delivery.attempts) + 1
-        record: dict[str, Any] = {"attempt": number, "at": epoch_ms(self.clock.now())}
+        at = epoch_ms(self.clock.now())
         started = time.perf_counter()
         # Redirects are not followed: a 3xx is an answer that is not "OK".
         answer = await self._client.post(
@@ -369,18 +361,10 @@ class Dispatcher:
             timeout=self.config.callback_timeout,
             max_response=self.config.callback_max_response,
         )
-        status, error = answer.status, answer.error
-        text = answer.body.decode("utf-8", "replace")
-        record["latencyMs"] = round((time.perf_counter() - started) * 1000, 1)
-        record["responseStatus"] = status
-        record["responseBody"] = text[:RECORDED_BODY_CHARS]
-        record["responseTruncated"] = len(text) > RECORDED_BODY_CHARS or (
-            error is not None and status is not None
+        record = attempt_record(
+            number, at, time.perf_counter() - started, answer, self.config.callback_ack
         )
-        acknowledged = status == 200 and error is None and text in self.config.callback_ack
-        record["acknowledged"] = acknowledged
-        record["error"] = error
-        if acknowledged:
+        if record["acknowledged"]:
             delivery.acknowledged = True
             delivery.next_attempt_at = None
             self.delivered += 1
@@ -392,7 +376,7 @@ class Dispatcher:
         delivery.attempts.append(record)
         self.events.attempt(delivery, record)
         self._waiters.notify(delivery)
-        return status is not None
+        return answer.status is not None
 
     def _unacknowledged(self, delivery: Delivery, number: int, *, refused: bool) -> None:
         self.failed_attempts += 1
