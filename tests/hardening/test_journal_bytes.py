@@ -108,3 +108,25 @@ async def test_the_delivery_log_is_bounded_in_bytes_and_loses_no_callback(
         await dispatcher.advance(1)
         # Dropped from the log, not from the queue: every callback was sent.
         assert sorted(c.trade_no for c in receiver.received) == sorted(f"R{n}" for n in range(40))
+
+
+async def test_ordinary_callbacks_are_counted_by_entries_not_by_bytes(client: Client) -> None:
+    """The byte budget is for huge deliveries: 10,000 ordinary ones with a few recorded
+    attempts each stay well inside it, so ``journal_size`` is what bounds them."""
+    from vexora_sandbox.callbacks.delivery import record_size, size_estimate
+    from vexora_sandbox.domain.orders import OrderKind
+
+    order = client.app[keys.PAYMENTS].create(
+        merchant_no=MERCHANT_NO,
+        trade_no="ORDINARY",
+        kind=OrderKind.PAYOUT,
+        endpoint="disbursements",
+        area="default",
+        amount="250.00",
+        notify_url="https://merchant.example/vexora/notify",
+        remark="order-42",
+    )
+    attempt = {"responseBody": "FAIL", "error": None}
+    per_delivery = size_estimate(order) + 3 * record_size(attempt)
+    deliveries = client.app[keys.DISPATCHER].deliveries
+    assert 10_000 * per_delivery < deliveries.total_bytes

@@ -16,11 +16,15 @@ TOTAL_BYTES = 64 * 1024 * 1024  # the delivery log's byte budget, like the reque
 RECORDED_BODY_CHARS = 2048  # of each callback answer, kept in its attempt's record
 
 
-def size_estimate(order: Order, attempts: int) -> int:
-    """About the most a delivery of ``order`` holds: its body twice (fields and bytes), and
-    ``attempts`` records with their answers."""
-    fields = len(order.remark) + len(order.notify_url) + len(order.amount) + 512
-    return 2 * fields + attempts * (RECORDED_BODY_CHARS + 256)
+def size_estimate(order: Order) -> int:
+    """About what a delivery of ``order`` holds before its attempts: its body twice (fields
+    and bytes; a merchant's ``remark`` is not bounded by the field rules)."""
+    return 2 * (len(order.remark) + len(order.notify_url) + len(order.amount) + 512)
+
+
+def record_size(record: dict[str, Any]) -> int:
+    """About what one attempt's record adds: its answer and error texts, and the rest."""
+    return 256 + len(record.get("responseBody") or "") + len(record.get("error") or "")
 
 
 def attempt_record(
@@ -108,9 +112,8 @@ class DeliveryLog:
     """The newest ``limit`` deliveries by id, within about ``total_bytes``; older ones are
     dropped from the log (a pending one is still delivered) and counted.
 
-    A delivery's size is estimated when it is added, from what it will hold at most: its
-    body (the order's fields, a merchant's ``remark`` included, twice: fields and bytes)
-    and every attempt's recorded answer.
+    A delivery's size is estimated when it is added (``size_estimate``) and grows with
+    each attempt recorded (``grew``).
     """
 
     def __init__(self, limit: int, *, total_bytes: int = TOTAL_BYTES) -> None:
@@ -129,12 +132,24 @@ class DeliveryLog:
     def add(self, delivery: Delivery, size: int = 0) -> None:
         self._items[delivery.id] = (delivery, size)
         self.bytes += size
+        self._trim()
+
+    def _trim(self) -> None:
         while len(self._items) > self.limit or (
             self.bytes > self.total_bytes and len(self._items) > 1
         ):
             _, (_, gone) = self._items.popitem(last=False)
             self.bytes -= gone
             self.dropped += 1
+
+    def grew(self, delivery: Delivery, size: int) -> None:
+        """``delivery`` now holds ``size`` bytes more (an attempt was recorded)."""
+        found = self._items.get(delivery.id)
+        if found is None or found[0] is not delivery:
+            return
+        self._items[delivery.id] = (delivery, found[1] + size)
+        self.bytes += size
+        self._trim()
 
     def get(self, delivery_id: int) -> Delivery | None:
         found = self._items.get(delivery_id)

@@ -31,7 +31,13 @@ from typing import Any
 
 from vexora_sandbox.callbacks import http
 from vexora_sandbox.callbacks.body import callback_body, origin_of, signed_payload, target
-from vexora_sandbox.callbacks.delivery import Delivery, DeliveryLog, attempt_record, size_estimate
+from vexora_sandbox.callbacks.delivery import (
+    Delivery,
+    DeliveryLog,
+    attempt_record,
+    record_size,
+    size_estimate,
+)
 from vexora_sandbox.callbacks.lanes import Health, Key, Lanes
 from vexora_sandbox.callbacks.selfcall import OwnAddresses
 from vexora_sandbox.callbacks.waiters import Waiters
@@ -92,7 +98,7 @@ class Dispatcher:
             generation=self.store.generation(order.merchant_no),
             **fields,
         )
-        self.deliveries.add(delivery, size_estimate(order, len(self.config.callback_retries) + 1))
+        self.deliveries.add(delivery, size_estimate(order))
         self._push(delivery)
         return delivery
 
@@ -374,6 +380,7 @@ class Dispatcher:
             None if delivery.next_attempt_at is None else epoch_ms(delivery.next_attempt_at)
         )
         delivery.attempts.append(record)
+        self.deliveries.grew(delivery, record_size(record))
         self.events.attempt(delivery, record)
         self._waiters.notify(delivery)
         return answer.status is not None
