@@ -5,9 +5,10 @@ Connections (sandbox choice; docs/configuration.md and docs/container.md give th
 - a connection that has not sent a complete request head within ``keepalive_timeout``
   seconds of opening, or of its last answer, is closed: aiohttp measures the keep-alive
   timeout and the header-read deadline with one timer;
-- ``serve`` watches its file descriptors: above 90% of the open-file limit it closes the
+- ``serve`` watches its file descriptors (under uvloop too, where libuv closes what it
+  cannot accept without telling): above 90% of the open-file limit it closes the
   oldest connections (the silent ones of an attack, or clients' idle keep-alive
-  connections, which they open again when needed) down to 80%, and
+  connections, which they open again when needed) down to 70%, and
   an accept refused for lack of descriptors (``EMFILE``) is logged once per interval with
   a count, not once per accept;
 - on SIGTERM or SIGINT the requests in flight get ``SHUTDOWN_GRACE`` seconds to finish and
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import resource
@@ -37,7 +39,7 @@ log = logging.getLogger("vexora_sandbox")
 SHUTDOWN_GRACE = 0.6
 DEFAULT_KEEPALIVE = 60.0
 GUARD_INTERVAL = 0.5  # seconds between two looks at the descriptors in use
-HIGH_WATER, LOW_WATER = 0.9, 0.8  # of the open-file limit
+HIGH_WATER, LOW_WATER = 0.9, 0.7  # of the open-file limit
 EMFILE_LOG_INTERVAL = 10.0
 _ACCEPT_FAILED = "socket.accept() out of system resource"
 
@@ -79,12 +81,15 @@ async def listen(app: web.Application, host: str, port: int) -> Listening:
     return Listening(runner, host, actual)
 
 
-def open_descriptors() -> int | None:
-    """How many file descriptors this process has open (None where /proc is missing)."""
+def open_descriptors(limit: int | None = None) -> int | None:
+    """How many file descriptors this process has open (None where /proc is missing).
+
+    Listing them takes a descriptor too: when none is left, that is ``limit`` in use.
+    """
     try:
         return len(os.listdir("/proc/self/fd"))
-    except OSError:
-        return None
+    except OSError as exc:
+        return limit if exc.errno in (errno.EMFILE, errno.ENFILE) else None
 
 
 class DescriptorGuard:
@@ -101,7 +106,7 @@ class DescriptorGuard:
     def relieve(self, in_use: int | None = None) -> int:
         """Close the oldest connections if descriptors are above the high-water mark."""
         server = self.runner.server
-        in_use = open_descriptors() if in_use is None else in_use
+        in_use = open_descriptors(self.limit) if in_use is None else in_use
         if server is None or in_use is None or in_use < self.limit * HIGH_WATER:
             return 0
         excess = in_use - int(self.limit * LOW_WATER)

