@@ -1,6 +1,6 @@
 """The ledger invariant the race tests assert: money always adds up.
 
-For every merchant: nothing negative, the frozen amount is exactly the payouts still in
+For every merchant and currency: nothing negative, the frozen amount is exactly the payouts still in
 progress, and available + frozen + unsettled + spent = starting balance + collected.
 """
 
@@ -11,34 +11,43 @@ from decimal import Decimal
 from aiohttp import web
 
 from vexora_sandbox import keys
-from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, OrderKind, is_success
+from vexora_sandbox.domain.ledger import Ledger
+from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, Order, OrderKind, is_success
 from vexora_sandbox.domain.payments import amount_value
 
 
 def assert_money_adds_up(app: web.Application) -> None:
     store = app[keys.STORE]
     for merchant in store.merchants():
-        ledger = store.ledger(merchant.merchant_no)
         orders = list(store.orders(merchant.merchant_no))
-        payouts = [o for o in orders if o.kind is OrderKind.PAYOUT]
-        payins = [o for o in orders if o.kind is OrderKind.PAYIN and is_success(o.status)]
-        spent = sum((o.amount_value for o in payouts if is_success(o.status)), Decimal(0))
-        frozen = sum((o.amount_value for o in payouts if o.status == PROCESSING), Decimal(0))
-        collected = sum(
-            (
-                min(amount_value(o.paid_amount or o.amount), o.amount_value)
-                if o.status == PARTIAL
-                else o.amount_value
-                for o in payins
-            ),
-            Decimal(0),
-        )
-        shown = ledger.as_wire()
-        assert ledger.available >= 0, shown
-        assert ledger.freeze >= 0, shown
-        assert ledger.unsettled >= 0, shown
-        assert ledger.freeze == frozen, (shown, frozen)
-        assert (
-            ledger.available + ledger.freeze + ledger.unsettled + spent
-            == merchant.balance + collected
-        ), (shown, spent, collected, merchant.balance)
+        currencies = set(store.ledgers(merchant.merchant_no)) | {o.currency for o in orders}
+        for currency in currencies:
+            ledger = store.ledger(merchant.merchant_no, currency)
+            _adds_up(ledger, [o for o in orders if o.currency == currency], merchant.balance)
+
+
+def _adds_up(ledger: Ledger, orders: list[Order], balance: Decimal) -> None:
+    payouts = [o for o in orders if o.kind is OrderKind.PAYOUT]
+    payins = [o for o in orders if o.kind is OrderKind.PAYIN and is_success(o.status)]
+    spent = sum((o.amount_value for o in payouts if is_success(o.status)), Decimal(0))
+    frozen = sum((o.amount_value for o in payouts if o.status == PROCESSING), Decimal(0))
+    collected = sum(
+        (
+            min(amount_value(o.paid_amount or o.amount), o.amount_value)
+            if o.status == PARTIAL
+            else o.amount_value
+            for o in payins
+        ),
+        Decimal(0),
+    )
+    shown = ledger.as_wire()
+    assert ledger.available >= 0, shown
+    assert ledger.freeze >= 0, shown
+    assert ledger.unsettled >= 0, shown
+    assert ledger.freeze == frozen, (shown, frozen)
+    assert ledger.available + ledger.freeze + ledger.unsettled + spent == balance + collected, (
+        shown,
+        spent,
+        collected,
+        balance,
+    )

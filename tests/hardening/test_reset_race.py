@@ -24,6 +24,7 @@ Client = TestClient[web.Request, web.Application]
 AiohttpClient = Callable[[web.Application], Awaitable[Client]]
 JOURNAL = 50
 BURST = 3000  # larger than the journal: most deliveries have left the log when they run
+CURRENCY = "ARS"  # the default area's
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +52,12 @@ async def _burst(client: Client, url: str, count: int, prefix: str) -> None:
         await asyncio.gather(*(one(n) for n in range(start, min(start + 50, count))))
 
 
+@pytest.mark.parametrize("cancel", [True, False], ids=["cancel-and-reset", "reset-only"])
 async def test_attempts_started_but_not_run_do_not_touch_the_new_ledger(
-    aiohttp_client: AiohttpClient, receiver: CallbackReceiver
+    aiohttp_client: AiohttpClient, receiver: CallbackReceiver, cancel: bool
 ) -> None:
+    """With the reset's cancel, and without it: the store's generation alone must keep
+    attempts of the old state away from the new one."""
     client = await _sandbox(aiohttp_client)
     app = client.app
     await _burst(client, receiver.url, BURST, "R")
@@ -62,11 +66,12 @@ async def test_attempts_started_but_not_run_do_not_touch_the_new_ledger(
     await asyncio.sleep(0)  # the dispatcher has started the due attempts; none has run
     assert dispatcher.in_flight_count > 0
     # What POST /_sandbox/reset does, between the start of those attempts and their run.
-    dispatcher.cancel_all()
+    if cancel:
+        dispatcher.cancel_all()
     app[keys.STORE].reset()
     await advancing
     await dispatcher.advance(86400)
-    ledger = app[keys.STORE].ledger(MERCHANT_NO)
+    ledger = app[keys.STORE].ledger(MERCHANT_NO, CURRENCY)
     assert ledger.as_wire() == {
         "availableAmount": "100000000.00",
         "freezeAmount": "0.00",
@@ -93,11 +98,13 @@ async def test_resets_in_the_middle_of_a_burst_larger_than_the_journal(
         assert_money_adds_up(app)
         await client.post("/_sandbox/clock/advance", json={"seconds": 86400})
         assert_money_adds_up(app)
-        ledger = app[keys.STORE].ledger(MERCHANT_NO)
+        ledger = app[keys.STORE].ledger(MERCHANT_NO, CURRENCY)
         assert ledger.freeze == 0
         assert len(list(app[keys.STORE].orders())) == 0
     # A payout after the last reset is exact to the cent.
     await _burst(client, receiver.url, 1, "AFTER")
     await client.post("/_sandbox/clock/advance", json={"seconds": 2})
-    assert app[keys.STORE].ledger(MERCHANT_NO).as_wire()["availableAmount"] == "99999900.00"
+    assert (
+        app[keys.STORE].ledger(MERCHANT_NO, CURRENCY).as_wire()["availableAmount"] == "99999900.00"
+    )
     assert_money_adds_up(app)
