@@ -88,7 +88,9 @@ BODY = st.one_of(
 def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, str], bytes | None]:
     template = draw(st.sampled_from(ROUTES))
     segments = [draw(SEGMENT) for _ in range(template.count("{}"))]
-    path = template.format(*(urllib.parse.quote(s, safe="") for s in segments))
+    path = template.format(
+        *(urllib.parse.quote(s, safe="", errors="surrogatepass") for s in segments)
+    )
     names = draw(st.lists(st.sampled_from(QUERY_NAMES), max_size=3, unique=True))
     query = {n: draw(WAIT) if n == "wait" else draw(TEXT) for n in names}
     return draw(METHODS), path, query, draw(BODY)
