@@ -36,6 +36,8 @@ class Delivery:
     cancelled: bool = False
     next_attempt_at: float | None = None
     replay_of: int | None = None
+    # How overdue it was when a restart found it (--state): it is sent at once.
+    late_ms: int | None = None
 
     @property
     def status(self) -> str:
@@ -70,6 +72,7 @@ class Delivery:
             if self.next_attempt_at is None
             else epoch_ms(self.next_attempt_at),
             "attempts": self.attempts,
+            "lateMs": self.late_ms,
         }
 
 
@@ -81,6 +84,14 @@ class DeliveryLog:
         self._items: OrderedDict[int, Delivery] = OrderedDict()
         self.dropped = 0
         self._next_id = 1
+
+    @property
+    def next_id(self) -> int:
+        return self._next_id
+
+    def resume(self, next_id: int) -> None:
+        """Go on numbering from ``next_id`` (a restart with --state)."""
+        self._next_id = max(self._next_id, next_id)
 
     def new_id(self) -> int:
         value = self._next_id

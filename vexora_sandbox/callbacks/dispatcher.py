@@ -75,8 +75,22 @@ class Dispatcher:
         self._taken = 0  # deliveries taken from the heap to be attempted
         self.delivered = 0
         self.failed_attempts = 0
+        # Told of every new or changed delivery, to keep them elsewhere (--state).
+        self.observer: Callable[[Delivery], None] | None = None
 
     # --- scheduling ------------------------------------------------------------------
+
+    def _changed(self, delivery: Delivery) -> None:
+        if self.observer is not None:
+            self.observer(delivery)
+
+    def resume(self, deliveries: Iterable[Delivery], next_id: int) -> None:
+        """Deliveries kept by --state: into the log, the pending ones back on the heap."""
+        self.log.resume(next_id)
+        for delivery in deliveries:
+            self.log.add(delivery)
+            if delivery.pending:
+                self._push(delivery)
 
     def _push(self, delivery: Delivery) -> None:
         self._seq += 1
@@ -106,6 +120,7 @@ class Dispatcher:
         for delivery in created:
             self.log.add(delivery)
             self._push(delivery)
+            self._changed(delivery)
         return created
 
     def send_now(
@@ -123,6 +138,7 @@ class Dispatcher:
         )
         self.log.add(delivery)
         self._push(delivery)
+        self._changed(delivery)
         return delivery
 
     def replay(self, original: Delivery) -> Delivery:
@@ -142,6 +158,7 @@ class Dispatcher:
         )
         self.log.add(delivery)
         self._push(delivery)
+        self._changed(delivery)
         return delivery
 
     def cancel(self, merchant_no: str | None = None) -> int:
@@ -158,6 +175,7 @@ class Dispatcher:
             delivery = item[2]
             if merchant_no is None or delivery.order.merchant_no == merchant_no:
                 delivery.cancelled = True
+                self._changed(delivery)
                 dropped += 1
             else:
                 kept.append(item)
@@ -266,6 +284,7 @@ class Dispatcher:
             log.exception("callback %s failed inside the sandbox", delivery.id)
             self.errors.append(exc)
             delivery.gave_up = True
+            self._changed(delivery)
         finally:
             self._busy[origin] -= 1
             if not self._busy[origin]:
@@ -322,6 +341,8 @@ class Dispatcher:
         body = callback_body(order, spec.status, message, self.clock.now(), spec.amount)
         secret = self.store.merchant(order.merchant_no).secret
         delivery.body, delivery.payload = signed_payload(body, secret, spec.sign)
+        # Kept before it is sent: a retry after a restart repeats these bytes.
+        self._changed(delivery)
 
     async def _attempt(self, delivery: Delivery) -> None:
         if delivery.cancelled:
@@ -381,6 +402,7 @@ class Dispatcher:
         )
         delivery.attempts.append(record)
         self.events.attempt(delivery, record)
+        self._changed(delivery)
 
     # --- waiting ---------------------------------------------------------------------
 

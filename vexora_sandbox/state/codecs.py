@@ -1,0 +1,276 @@
+"""Orders, ledgers and callback deliveries as table rows, and rows as JSON records.
+
+A row is a tuple in the order of its table's ``columns``; scalar fields get columns of
+their own (loading 100,000 orders is a tuple walk, not a JSON parse per field) and nested
+ones (history, extras, attempts, bodies) one JSON text each. The JSON-lines export uses
+the same columns as keys, with the JSON texts parsed and bytes in base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from vexora_sandbox.callbacks.delivery import Delivery
+from vexora_sandbox.domain.ledger import Ledger
+from vexora_sandbox.domain.orders import Order, OrderKind, StatusChange
+from vexora_sandbox.domain.payments import amount_value
+from vexora_sandbox.scenarios.model import CallbackSpec
+
+Row = tuple[Any, ...]
+_compact: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    json_columns: frozenset[str] = frozenset()
+    blob_columns: frozenset[str] = frozenset()
+
+    def record(self, row: Row) -> dict[str, Any]:
+        """A row as a JSON-ready record (the export's line)."""
+        record: dict[str, Any] = {}
+        for name, value in zip(self.columns, row, strict=True):
+            if value is not None and name in self.json_columns:
+                value = json.loads(value)
+            elif value is not None and name in self.blob_columns:
+                value = base64.b64encode(value).decode("ascii")
+            record[name] = value
+        return record
+
+    def row(self, record: Mapping[str, Any]) -> Row:
+        """A record back as a row; KeyError naming a missing column."""
+        values: list[Any] = []
+        for name in self.columns:
+            if name not in record:
+                raise KeyError(name)
+            value = record[name]
+            if value is not None and name in self.json_columns:
+                value = _compact(value)
+            elif value is not None and name in self.blob_columns:
+                value = base64.b64decode(value, validate=True)
+            values.append(value)
+        return tuple(values)
+
+
+ORDERS = Table(
+    "orders",
+    (
+        "merchant_no",
+        "trade_no",
+        "platform_trade_no",
+        "kind",
+        "endpoint",
+        "area",
+        "amount",
+        "notify_url",
+        "remark",
+        "created_at",
+        "status",
+        "message",
+        "success_time",
+        "paid_amount",
+        "awaits_submit",
+        "extras",
+        "history",
+    ),
+    key=("merchant_no", "trade_no"),
+    json_columns=frozenset({"extras", "history"}),
+)
+
+LEDGERS = Table(
+    "ledgers",
+    (
+        "merchant_no",
+        "currency",
+        "opening",
+        "available",
+        "freeze",
+        "unsettled",
+        "due",
+        "seq",
+    ),
+    key=("merchant_no", "currency"),
+    json_columns=frozenset({"due"}),
+)
+
+DELIVERIES = Table(
+    "deliveries",
+    (
+        "id",
+        "merchant_no",
+        "trade_no",
+        "url",
+        "due_at",
+        "spec",
+        "origin",
+        "scenario",
+        "body",
+        "payload",
+        "applied",
+        "attempts",
+        "acknowledged",
+        "gave_up",
+        "cancelled",
+        "next_attempt_at",
+        "replay_of",
+        "late_ms",
+        "pending",
+    ),
+    key=("id",),
+    json_columns=frozenset({"spec", "body", "attempts"}),
+    blob_columns=frozenset({"payload"}),
+)
+
+TABLES = (ORDERS, LEDGERS, DELIVERIES)
+
+
+# --- orders ----------------------------------------------------------------------------
+
+
+def order_row(order: Order) -> Row:
+    return (
+        order.merchant_no,
+        order.trade_no,
+        order.platform_trade_no,
+        order.kind.value,
+        order.endpoint,
+        order.area,
+        order.amount,
+        order.notify_url,
+        order.remark,
+        order.created_at,
+        order.status,
+        order.message,
+        order.success_time,
+        order.paid_amount,
+        int(order.awaits_submit),
+        _compact(order.extras) if order.extras else "{}",
+        _compact([[c.status, c.message, c.at] for c in order.history]),
+    )
+
+
+def order_from(row: Row) -> Order:
+    (merchant_no, trade_no, platform, kind, endpoint, area, amount, notify_url, remark) = row[:9]
+    (created, status, message, success, paid, awaits, extras, history) = row[9:]
+    return Order(
+        merchant_no=merchant_no,
+        trade_no=trade_no,
+        platform_trade_no=platform,
+        kind=OrderKind(kind),
+        endpoint=endpoint,
+        area=area,
+        amount=amount,
+        amount_value=amount_value(amount),
+        notify_url=notify_url,
+        remark=remark,
+        created_at=created,
+        status=status,
+        message=message,
+        success_time=success,
+        paid_amount=paid,
+        extras={} if extras == "{}" else json.loads(extras),
+        awaits_submit=bool(awaits),
+        history=[StatusChange(s, m, at) for s, m, at in json.loads(history)],
+    )
+
+
+# --- ledgers ---------------------------------------------------------------------------
+
+
+def ledger_row(merchant_no: str, currency: str, opening: Decimal, ledger: Ledger) -> Row:
+    # The due collections are the ledger's own heap; kept as it is, so it stays a heap.
+    due = [[at, seq, str(amount)] for at, seq, amount in ledger._due]
+    return (
+        merchant_no,
+        currency,
+        str(opening),
+        str(ledger.available),
+        str(ledger.freeze),
+        str(ledger.unsettled),
+        _compact(due),
+        ledger._seq,
+    )
+
+
+def ledger_from(row: Row) -> tuple[str, str, Decimal, Ledger]:
+    """(merchant_no, currency, opening balance, ledger)."""
+    merchant_no, currency, opening, available, freeze, unsettled, due, seq = row
+    ledger = Ledger(Decimal(available), Decimal(freeze), Decimal(unsettled))
+    ledger._due = [(at, number, Decimal(amount)) for at, number, amount in json.loads(due)]
+    ledger._seq = seq
+    return merchant_no, currency, Decimal(opening), ledger
+
+
+# --- deliveries ------------------------------------------------------------------------
+
+
+def _spec(spec: CallbackSpec | None) -> str | None:
+    if spec is None:
+        return None
+    return _compact(
+        {
+            "after": spec.after,
+            "status": spec.status,
+            "message": spec.message,
+            "amount": spec.amount,
+            "sign": spec.sign,
+            "repeat": spec.repeat,
+        }
+    )
+
+
+def delivery_row(delivery: Delivery) -> Row:
+    order = delivery.order
+    return (
+        delivery.id,
+        order.merchant_no,
+        order.trade_no,
+        delivery.url,
+        delivery.due_at,
+        _spec(delivery.spec),
+        delivery.origin,
+        delivery.scenario,
+        None if delivery.body is None else _compact(delivery.body),
+        delivery.payload,
+        None if delivery.applied is None else int(delivery.applied),
+        _compact(delivery.attempts),
+        int(delivery.acknowledged),
+        int(delivery.gave_up),
+        int(delivery.cancelled),
+        delivery.next_attempt_at,
+        delivery.replay_of,
+        delivery.late_ms,
+        int(delivery.pending),
+    )
+
+
+def delivery_from(row: Row, order: Order) -> Delivery:
+    """A delivery row for ``order`` (looked up by the row's merchant_no and trade_no)."""
+    (ident, _, _, url, due_at, spec, origin, scenario, body, payload, applied) = row[:11]
+    (attempts, acknowledged, gave_up, cancelled, next_at, replay_of, late_ms, _) = row[11:]
+    return Delivery(
+        id=ident,
+        order=order,
+        url=url,
+        due_at=due_at,
+        spec=None if spec is None else CallbackSpec(**json.loads(spec)),
+        origin=origin,
+        scenario=scenario,
+        body=None if body is None else json.loads(body),
+        payload=payload,
+        applied=None if applied is None else bool(applied),
+        attempts=json.loads(attempts),
+        acknowledged=bool(acknowledged),
+        gave_up=bool(gave_up),
+        cancelled=bool(cancelled),
+        next_attempt_at=next_at,
+        replay_of=replay_of,
+        late_ms=late_ms,
+    )

@@ -1,0 +1,180 @@
+"""A state file's rows back into the domain, checked before the sandbox serves.
+
+The ledgers must add up with the orders: for each merchant (and currency) the frozen
+amount is what its payouts in progress hold, and available + frozen + unsettled is the
+opening balance, less the payouts that succeeded, plus what the pay-ins collected. A
+mismatch stops the start (exit 2) and names the merchant and the orders that explain it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from vexora_sandbox.callbacks.delivery import Delivery
+from vexora_sandbox.callbacks.dispatcher import Dispatcher
+from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, epoch_ms
+from vexora_sandbox.domain.ledger import Ledger
+from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, Order, OrderKind, is_success
+from vexora_sandbox.domain.payments import amount_value
+from vexora_sandbox.domain.store import Store
+from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
+from vexora_sandbox.state.backend import Snapshot
+from vexora_sandbox.state.codecs import delivery_from, ledger_from, order_from
+
+log = logging.getLogger("vexora_sandbox.state")
+NAMED = 10  # orders named in one problem at most
+
+
+@dataclass
+class Restored:
+    orders: int = 0
+    pending: int = 0
+    late: int = 0
+    openings: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+
+
+def restore(
+    snapshot: Snapshot,
+    *,
+    source: str,
+    store: Store,
+    dispatcher: Dispatcher,
+    clock: Clock,
+    ids: IdFactory,
+) -> Restored:
+    """Put the snapshot into an empty store and dispatcher; ConfigError if it does not fit."""
+    meta = snapshot.meta
+    if isinstance(clock, ManualClock) and "clock" in meta and float(meta["clock"]) > clock.now():
+        clock.set(float(meta["clock"]))  # a manual clock goes on from where it was
+    restored = Restored()
+    unknown: dict[str, int] = defaultdict(int)
+    for row in snapshot.orders:
+        order = order_from(row)
+        try:
+            store.add(order)
+        except NotFound:
+            unknown[order.merchant_no] += 1
+            continue
+        restored.orders += 1
+    if unknown:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    source,
+                    f"it holds {count} order(s) of merchant {number}, which the configuration "
+                    "does not list; add the merchant back, or start with another --state file",
+                )
+                for number, count in sorted(unknown.items())
+            ]
+        )
+    for row in snapshot.ledgers:
+        merchant_no, currency, opening, ledger = ledger_from(row)
+        try:
+            _put_ledger(store, merchant_no, currency, ledger)
+        except NotFound:
+            continue  # no orders either (checked above): a merchant no longer configured
+        restored.openings[merchant_no, currency] = opening
+    problems = check_ledgers(store, restored.openings, source)
+    if problems:
+        raise ConfigError(problems)
+    if "ids" in meta:
+        ids.resume(int(meta["ids"]))
+    now = clock.now()
+    deliveries: list[Delivery] = []
+    for row in snapshot.deliveries:
+        try:
+            order = store.order(row[1], row[2])
+        except NotFound:
+            log.warning("dropping callback %s of an order the state file lacks", row[0])
+            continue
+        delivery = delivery_from(row, order)
+        if delivery.pending:
+            restored.pending += 1
+            if delivery.due_at < now:
+                delivery.late_ms = epoch_ms(now - delivery.due_at)
+                restored.late += 1
+        deliveries.append(delivery)
+    dispatcher.resume(deliveries, int(meta.get("next_delivery_id", "1")))
+    return restored
+
+
+def _put_ledger(store: Store, merchant_no: str, currency: str, ledger: Ledger) -> None:
+    store.state(merchant_no).ledger = ledger
+
+
+def _ledgers(store: Store, merchant_no: str) -> dict[str, Ledger]:
+    return {"": store.ledger(merchant_no)}
+
+
+def check_ledgers(
+    store: Store, openings: dict[tuple[str, str], Decimal], source: str
+) -> list[ConfigProblem]:
+    """Every merchant's ledgers against its orders: a problem per mismatch."""
+    problems: list[ConfigProblem] = []
+    for merchant in store.merchants():
+        number = merchant.merchant_no
+        by_currency: dict[str, list[Order]] = defaultdict(list)
+        for order in store.orders(number):
+            by_currency[getattr(order, "currency", "")].append(order)
+        for currency, ledger in _ledgers(store, number).items():
+            orders = by_currency.get(currency, [])
+            opening = openings.get((number, currency), merchant.balance)
+            frozen = [o for o in orders if o.kind is OrderKind.PAYOUT and o.status == PROCESSING]
+            expected_freeze = sum((o.amount_value for o in frozen), Decimal(0))
+            where = f"merchant {number}" + (f" ({currency})" if currency else "")
+            if ledger.freeze != expected_freeze:
+                problems.append(
+                    _problem(
+                        source,
+                        f"{where}: the ledger freezes {ledger.freeze} but its payouts in "
+                        f"progress hold {expected_freeze}",
+                        ledger.freeze - expected_freeze,
+                        frozen,
+                    )
+                )
+            moved = [_moved(o) for o in orders]
+            expected = opening + sum(moved, Decimal(0))
+            total = ledger.available + ledger.freeze + ledger.unsettled
+            if total != expected:
+                final = [o for o, m in zip(orders, moved, strict=True) if m]
+                problems.append(
+                    _problem(
+                        source,
+                        f"{where}: available + frozen + unsettled is {total} but the opening "
+                        f"balance {opening} and the final orders make {expected}",
+                        total - expected,
+                        final,
+                    )
+                )
+    return problems
+
+
+def _moved(order: Order) -> Decimal:
+    """What a final order moved into (+) or out of (-) the merchant's total balance."""
+    if not is_success(order.status):
+        return Decimal(0)
+    if order.kind is OrderKind.PAYOUT:
+        return -order.amount_value
+    if order.status == PARTIAL and order.paid_amount is not None:
+        return min(amount_value(order.paid_amount), order.amount_value)
+    return order.amount_value
+
+
+def _problem(source: str, message: str, gap: Decimal, orders: list[Order]) -> ConfigProblem:
+    """The message, naming the orders whose amount is the gap (else the newest ones)."""
+    exact = [o.trade_no for o in orders if o.amount_value == abs(gap)]
+    if exact:
+        named = f"; the gap of {abs(gap)} is the amount of order(s) {', '.join(exact[:NAMED])}"
+    elif orders:
+        newest = [o.trade_no for o in orders[-NAMED:]]
+        named = f"; the orders involved include {', '.join(newest)}"
+    else:
+        named = "; it has no such orders"
+    return ConfigProblem(
+        source,
+        message + named + ". The file was changed outside the sandbox, or a bug: export it "
+        "('vexora-sandbox state export') and report it, or start with another --state file",
+    )
