@@ -1,8 +1,8 @@
-"""Fixtures for --state tests: a state file in pytest's tmp_path, sandboxes on it in turn."""
+"""Helpers for --state tests: sandboxes on one state file in turn, under a manual clock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,10 @@ def state_file(tmp_path: Path) -> str:
 
 
 @asynccontextmanager
-async def running(
-    config: SandboxConfig, clock: ManualClock | None = None
-) -> AsyncIterator[Client]:
-    """A sandbox on a free port until the block ends (a clean stop: cleanup contexts run)."""
-    app = create_app(config, clock=clock)
+async def running(config: SandboxConfig, at: float = START) -> AsyncIterator[Client]:
+    """The sandbox on a free port, its manual clock at ``at``, until the block ends (a
+    clean stop: the last commit is made)."""
+    app = create_app(config.replace(clock="manual"), clock=ManualClock(at))
     client: Client = TestClient(TestServer(app))
     await client.start_server()
     try:
@@ -37,24 +36,36 @@ async def running(
         await client.close()
 
 
-def manual(at: float = START) -> ManualClock:
-    return ManualClock(at)
-
-
-async def create_payout(client: Client, trade_no: str, **fields: Any) -> dict[str, Any]:
+async def gateway(client: Client, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
     response = await client.post(
-        "/v1/vexora/disbursements",
-        json=signed(payout_body(tradeNo=trade_no, **fields)),
-        headers={"merchantNo": MERCHANT_NO},
+        f"/v1/vexora/{endpoint}", json=signed(body), headers={"merchantNo": MERCHANT_NO}
     )
+    assert response.status == 200
     answer: dict[str, Any] = await response.json()
     return answer
 
 
-async def admin(client: Client, method: str, path: str, **kwargs: Any) -> Any:
-    response = await client.request(method, f"/_sandbox/{path}", **kwargs)
+async def create_payout(client: Client, trade_no: str, **fields: Any) -> dict[str, Any]:
+    return await gateway(client, "disbursements", payout_body(tradeNo=trade_no, **fields))
+
+
+async def balance(client: Client) -> dict[str, Any]:
+    answer = await gateway(client, "queryBalance", {"timestamp": "1764000000000"})
+    assert answer["code"] == "0000", answer
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+async def admin(client: Client, method: str, path: str, body: Any = None) -> Any:
+    response = await client.request(method, f"/_sandbox/{path}", json=body)
     assert response.status == 200, await response.text()
     return await response.json()
 
 
-Call = Callable[..., Awaitable[Any]]
+async def advance(client: Client, seconds: float) -> None:
+    await admin(client, "POST", "clock/advance", {"seconds": seconds})
+
+
+async def callbacks(client: Client) -> list[dict[str, Any]]:
+    deliveries: list[dict[str, Any]] = (await admin(client, "GET", "callbacks"))["callbacks"]
+    return deliveries
