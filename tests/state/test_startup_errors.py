@@ -24,6 +24,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 def serve(path: str | Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     code = main(["serve", "--port", "0", "--state", str(path)])
     out, err = capsys.readouterr()
+    assert out == ""  # nothing printed as if it were serving
     assert "Traceback" not in err
     return code, err
 
