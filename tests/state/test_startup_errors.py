@@ -167,3 +167,22 @@ def test_orders_of_a_merchant_no_longer_configured(
         "configuration does not list; add the merchant back, or start with another --state "
         "file\n"
     )
+
+
+def test_a_row_changed_by_hand_that_cannot_be_read(
+    state_file: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SandboxServer(state=state_file) as sandbox:
+        assert sandbox.payout(tradeNo="T1")["code"] == "0000"
+    with sqlite3.connect(state_file) as db:
+        db.execute("UPDATE orders SET kind = 'refund'")
+    db.close()
+    assert serve(state_file, capsys) == (
+        2,
+        expected(
+            state_file,
+            "a row cannot be read (ValueError: order T1 has an unknown kind 'refund'); it was "
+            "changed outside the sandbox, or is damaged: restore it from an export, or start "
+            "with another --state file",
+        ),
+    )

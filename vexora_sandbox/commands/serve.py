@@ -147,7 +147,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
         if config.state:
-            print(f"  state:   {config.state}", flush=True)
+            kept = app[keys.STATE].restored
+            print(
+                f"  state:   {config.state} ({count(kept.orders, 'order')}, "
+                f"{count(kept.pending, 'pending callback')})",
+                flush=True,
+            )
         if config.time_scale != 1:
             print(f"  time scale: {config.time_scale:g}", flush=True)
         print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)

@@ -169,12 +169,15 @@ def orders_from(rows: list[Row]) -> list[Order]:
         if value is None:
             value = values[amount] = amount_value(amount)
         extras = row[15]
+        kind = kinds.get(row[3])
+        if kind is None:
+            raise ValueError(f"order {row[1]} has an unknown kind {row[3]!r}")
         orders.append(
             Order(
                 row[0],
                 row[1],
                 row[2],
-                kinds[row[3]],
+                kind,
                 row[4],
                 row[5],
                 amount,

@@ -54,6 +54,14 @@ def restore(
     gc.disable()
     try:
         return _restore(snapshot, source, store, dispatcher, clock, ids)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        # A row SQLite accepted but the sandbox cannot read: changed by hand, most likely.
+        raise ConfigError.single(
+            source,
+            f"a row cannot be read ({type(exc).__name__}: {exc}); it was changed "
+            "outside the sandbox, or is damaged: restore it from an export, or start with "
+            "another --state file",
+        ) from None
     finally:
         if collecting:
             gc.enable()

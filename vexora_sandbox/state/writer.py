@@ -76,13 +76,14 @@ class StateWriter:
         self._scheduled = False
         self._next: asyncio.Future[None] | None = None  # the batch being collected
         self._in_flight: asyncio.Future[None] | None = None  # the batch being committed
+        self.restored = Restored()
         self.commits = 0
         self.rows = 0
 
     async def start(self) -> Restored:
         """Open the backend, put its state into the domain, then watch the domain."""
-        await self.call(self.backend.open)
         try:
+            await self.call(self.backend.open)
             snapshot = await self.call(lambda: self.backend.load(self.keep))
             restored = restore(
                 snapshot,
@@ -96,6 +97,7 @@ class StateWriter:
             await self.call(self.backend.close)
             self._thread.shutdown(wait=True)
             raise
+        self.restored = restored
         self.openings = restored.openings
         self._loop = asyncio.get_running_loop()
         self.store.observer = self
@@ -120,9 +122,6 @@ class StateWriter:
     async def call(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the writer's thread (where the backend lives)."""
         return await asyncio.wrap_future(self._thread.submit(work))
-
-    def call_sync(self, work: Callable[[], T]) -> T:
-        return self._thread.submit(work).result()
 
     # --- the observer ------------------------------------------------------------------
 
