@@ -26,7 +26,7 @@ from pathlib import Path
 
 import _harness as h
 import throughput as t
-from startup import _command, time_to_healthy
+from startup import _command
 
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.domain.ledger import Ledger
@@ -140,25 +140,46 @@ def seeded(path: Path) -> None:
     backend.close()
 
 
+def to_healthy(command: list[str]) -> tuple[float, float]:
+    """Wall seconds from process start to the first healthy answer, and the CPU seconds the
+    server used by then (steadier than wall time when other work shares the machine)."""
+    started = time.perf_counter()
+    proc = h.Proc(command, env=h.sandbox_env())
+    try:
+        url = proc.wait_url(timeout=120)
+        while True:
+            try:
+                h.get_json(f"{url}/_sandbox/health", timeout=5)
+                return time.perf_counter() - started, proc.cpu_seconds()
+            except OSError:
+                time.sleep(0.005)
+    finally:
+        proc.stop()
+
+
 def startup(tmp: Path, runs: int) -> None:
     path = tmp / "startup.db"
     seeded(path)
     print(f"  state file of {ORDERS:,} orders: {path.stat().st_size / 2**20:.1f} MiB")
     command = _command()
-    times: dict[str, list[float]] = {"empty": [], "state": []}
-    time_to_healthy(command)  # warm the page cache and the .pyc files
+    wall: dict[str, list[float]] = {"empty": [], "state": []}
+    cpu: dict[str, list[float]] = {"empty": [], "state": []}
+    to_healthy(command)  # warm the page cache and the .pyc files
     for _ in range(runs):
-        times["empty"].append(time_to_healthy(command))
-        times["state"].append(time_to_healthy([*command, "--state", str(path)]))
-    empty, kept = h.median(times["empty"]), h.median(times["state"])
-    print(f"  start-up, no state file: median {empty:.3f} s")
-    print(
-        f"  start-up with {ORDERS:,} orders: median {kept:.3f} s "
-        f"(min {min(times['state']):.3f}, max {max(times['state']):.3f}, {runs} runs)"
-    )
+        for label, extra in (("empty", []), ("state", ["--state", str(path)])):
+            seconds, used = to_healthy([*command, *extra])
+            wall[label].append(seconds)
+            cpu[label].append(used)
+    for label, what in (("empty", "no state file"), ("state", f"{ORDERS:,} orders")):
+        print(
+            f"  start-up, {what}: median {h.median(wall[label]):.3f} s wall "
+            f"(min {min(wall[label]):.3f}, max {max(wall[label]):.3f}), "
+            f"{h.median(cpu[label]):.3f} s CPU, {runs} runs"
+        )
+    kept = h.median(wall["state"])
     print(
         f"target: start-up with {ORDERS:,} orders < {STARTUP_TARGET} s: "
-        f"{h.verdict(kept < STARTUP_TARGET)}"
+        f"{h.verdict(kept < STARTUP_TARGET)} (CPU: {h.median(cpu['state']):.3f} s)"
     )
 
 

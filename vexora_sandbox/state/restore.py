@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, epoch_ms
 from vexora_sandbox.domain.ledger import Ledger
@@ -23,7 +22,7 @@ from vexora_sandbox.domain.payments import amount_value
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
 from vexora_sandbox.state.backend import Snapshot
-from vexora_sandbox.state.codecs import delivery_from, ledger_from, orders_from
+from vexora_sandbox.state.codecs import Row, deliveries_from, ledger_from, orders_from
 
 log = logging.getLogger("vexora_sandbox.state")
 NAMED = 10  # orders named in one problem at most
@@ -115,20 +114,23 @@ def _restore(
     if "ids" in meta:
         ids.resume(int(meta["ids"]))
     now = clock.now()
-    deliveries: list[Delivery] = []
+    rows: list[Row] = []
+    owners: list[Order] = []
     for row in snapshot.deliveries:
-        try:
-            order = store.order(row[1], row[2])
-        except NotFound:
+        state = states.get(row[1])
+        owner = None if state is None else state.orders.get(row[2])
+        if owner is None:
             log.warning("dropping callback %s of an order the state file lacks", row[0])
             continue
-        delivery = delivery_from(row, order)
+        rows.append(row)
+        owners.append(owner)
+    deliveries = deliveries_from(rows, owners)
+    for delivery in deliveries:
         if delivery.pending:
             restored.pending += 1
             if delivery.due_at < now:
                 delivery.late_ms = epoch_ms(now - delivery.due_at)
                 restored.late += 1
-        deliveries.append(delivery)
     dispatcher.resume(deliveries, int(meta.get("next_delivery_id", "1")))
     return restored
 
@@ -146,17 +148,23 @@ def check_ledgers(
 ) -> list[ConfigProblem]:
     """Every merchant's ledgers against its orders: a problem per mismatch."""
     problems: list[ConfigProblem] = []
+    zero = Decimal(0)
     for merchant in store.merchants():
         number = merchant.merchant_no
-        by_currency: dict[str, list[Order]] = defaultdict(list)
+        # Per currency: what the payouts in progress freeze, and what final orders moved.
+        frozen: dict[str, Decimal] = defaultdict(Decimal)
+        moved: dict[str, Decimal] = defaultdict(Decimal)
         for order in store.orders(number):
-            by_currency[getattr(order, "currency", "")].append(order)
+            currency = getattr(order, "currency", "")
+            if order.status == PROCESSING:
+                if order.kind is OrderKind.PAYOUT:
+                    frozen[currency] += order.amount_value
+            elif is_success(order.status):
+                moved[currency] += _moved(order)
         for currency, ledger in _ledgers(store, number).items():
-            orders = by_currency.get(currency, [])
             opening = openings.get((number, currency), merchant.balance)
-            frozen = [o for o in orders if o.kind is OrderKind.PAYOUT and o.status == PROCESSING]
-            expected_freeze = sum((o.amount_value for o in frozen), Decimal(0))
             where = f"merchant {number}" + (f" ({currency})" if currency else "")
+            expected_freeze = frozen.get(currency, zero)
             if ledger.freeze != expected_freeze:
                 problems.append(
                     _problem(
@@ -164,30 +172,40 @@ def check_ledgers(
                         f"{where}: the ledger freezes {ledger.freeze} but its payouts in "
                         f"progress hold {expected_freeze}",
                         ledger.freeze - expected_freeze,
-                        frozen,
+                        _involved(store, number, currency, in_progress=True),
                     )
                 )
-            moved = [_moved(o) for o in orders]
-            expected = opening + sum(moved, Decimal(0))
+            expected = opening + moved.get(currency, zero)
             total = ledger.available + ledger.freeze + ledger.unsettled
             if total != expected:
-                final = [o for o, m in zip(orders, moved, strict=True) if m]
                 problems.append(
                     _problem(
                         source,
                         f"{where}: available + frozen + unsettled is {total} but the opening "
                         f"balance {opening} and the final orders make {expected}",
                         total - expected,
-                        final,
+                        _involved(store, number, currency, in_progress=False),
                     )
                 )
     return problems
 
 
+def _involved(store: Store, number: str, currency: str, *, in_progress: bool) -> list[Order]:
+    """The error path's orders: the payouts in progress, or the successful orders."""
+    return [
+        o
+        for o in store.orders(number)
+        if getattr(o, "currency", "") == currency
+        and (
+            (o.kind is OrderKind.PAYOUT and o.status == PROCESSING)
+            if in_progress
+            else is_success(o.status)
+        )
+    ]
+
+
 def _moved(order: Order) -> Decimal:
-    """What a final order moved into (+) or out of (-) the merchant's total balance."""
-    if not is_success(order.status):
-        return Decimal(0)
+    """What a successful order moved into (+) or out of (-) the merchant's total balance."""
     if order.kind is OrderKind.PAYOUT:
         return -order.amount_value
     if order.status == PARTIAL and order.paid_amount is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -82,6 +83,10 @@ class StateWriter:
 
     async def start(self) -> Restored:
         """Open the backend, put its state into the domain, then watch the domain."""
+        # Reading 100,000 rows makes as many tuples: full collections over them, again and
+        # again, were half of such a start. None of them is garbage.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             await self.call(self.backend.open)
             snapshot = await self.call(lambda: self.backend.load(self.keep))
@@ -97,6 +102,9 @@ class StateWriter:
             await self.call(self.backend.close)
             self._thread.shutdown(wait=True)
             raise
+        finally:
+            if collecting:
+                gc.enable()
         self.restored = restored
         self.openings = restored.openings
         self._loop = asyncio.get_running_loop()
