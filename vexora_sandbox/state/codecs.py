@@ -227,9 +227,7 @@ def ledger_from(row: Row) -> tuple[str, str, Decimal, Ledger]:
 # --- deliveries ------------------------------------------------------------------------
 
 
-def _spec(spec: CallbackSpec | None) -> str | None:
-    if spec is None:
-        return None
+def _spec(spec: CallbackSpec) -> str:
     return _compact(
         {
             "after": spec.after,
@@ -242,29 +240,60 @@ def _spec(spec: CallbackSpec | None) -> str | None:
     )
 
 
+class DeliveryEncoder:
+    """Delivery rows, remembering the JSON of what does not change: a delivery is written
+    up to three times (queued, built, each attempt) with the same spec and body."""
+
+    def __init__(self) -> None:
+        self._specs: dict[CallbackSpec, str] = {}
+        self._bodies: dict[int, tuple[dict[str, str], str]] = {}
+
+    def clear(self) -> None:
+        self._bodies.clear()
+
+    def row(self, delivery: Delivery) -> Row:
+        spec = delivery.spec
+        spec_text = None
+        if spec is not None:
+            spec_text = self._specs.get(spec)
+            if spec_text is None:
+                spec_text = self._specs[spec] = _spec(spec)
+        body = delivery.body
+        body_text = None
+        if body is not None:
+            known = self._bodies.get(delivery.id)
+            body_text = known[1] if known is not None and known[0] is body else _compact(body)
+        pending = delivery.pending
+        if pending and body is not None:
+            self._bodies[delivery.id] = (body, body_text or "")
+        else:
+            self._bodies.pop(delivery.id, None)
+        order = delivery.order
+        return (
+            delivery.id,
+            order.merchant_no,
+            order.trade_no,
+            delivery.url,
+            delivery.due_at,
+            spec_text,
+            delivery.origin,
+            delivery.scenario,
+            body_text,
+            delivery.payload,
+            None if delivery.applied is None else int(delivery.applied),
+            _compact(delivery.attempts),
+            int(delivery.acknowledged),
+            int(delivery.gave_up),
+            int(delivery.cancelled),
+            delivery.next_attempt_at,
+            delivery.replay_of,
+            delivery.late_ms,
+            int(pending),
+        )
+
+
 def delivery_row(delivery: Delivery) -> Row:
-    order = delivery.order
-    return (
-        delivery.id,
-        order.merchant_no,
-        order.trade_no,
-        delivery.url,
-        delivery.due_at,
-        _spec(delivery.spec),
-        delivery.origin,
-        delivery.scenario,
-        None if delivery.body is None else _compact(delivery.body),
-        delivery.payload,
-        None if delivery.applied is None else int(delivery.applied),
-        _compact(delivery.attempts),
-        int(delivery.acknowledged),
-        int(delivery.gave_up),
-        int(delivery.cancelled),
-        delivery.next_attempt_at,
-        delivery.replay_of,
-        delivery.late_ms,
-        int(delivery.pending),
-    )
+    return DeliveryEncoder().row(delivery)
 
 
 def deliveries_from(rows: list[Row], orders: list[Order]) -> list[Delivery]:

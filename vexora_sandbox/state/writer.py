@@ -31,7 +31,7 @@ from vexora_sandbox.domain.store import Store
 from vexora_sandbox.errors import GatewayError, NotFound
 from vexora_sandbox.protocol.names import Code
 from vexora_sandbox.state.backend import Backend, Batch
-from vexora_sandbox.state.codecs import delivery_row, ledger_row, order_row
+from vexora_sandbox.state.codecs import DeliveryEncoder, ledger_row, order_row
 from vexora_sandbox.state.restore import Restored, restore
 
 log = logging.getLogger("vexora_sandbox.state")
@@ -78,6 +78,8 @@ class StateWriter:
         self._next: asyncio.Future[None] | None = None  # the batch being collected
         self._in_flight: asyncio.Future[None] | None = None  # the batch being committed
         self.restored = Restored()
+        self._encoder = DeliveryEncoder()
+        self._meta: dict[str, str] = {}  # as last handed to the backend
         self.commits = 0
         self.rows = 0
 
@@ -152,6 +154,7 @@ class StateWriter:
         }
         self.openings = {k: v for k, v in self.openings.items() if not forgotten(k[0])}
         self._forget.append(merchant_no)
+        self._encoder.clear()
         self._schedule()
 
     def delivery_changed(self, delivery: Delivery) -> None:
@@ -184,7 +187,11 @@ class StateWriter:
     def encode(self) -> Batch:
         """Everything changed so far as rows, and forget it (on the event loop)."""
         store = self.store
-        batch = Batch(forget=self._forget, meta=self.meta())
+        meta = self.meta()
+        batch = Batch(
+            forget=self._forget, meta={k: v for k, v in meta.items() if self._meta.get(k) != v}
+        )
+        self._meta = meta
         batch.orders = [order_row(o) for o in self._orders.values() if holds(store, o)]
         for merchant_no, currency in self._ledgers:
             try:
@@ -195,9 +202,8 @@ class StateWriter:
             opening = self.openings.setdefault(key, merchant.balance)
             ledger = _ledger(store, merchant_no, currency)
             batch.ledgers.append(ledger_row(merchant_no, currency, opening, ledger))
-        batch.deliveries = [
-            delivery_row(d) for d in self._deliveries.values() if holds(store, d.order)
-        ]
+        encode = self._encoder.row
+        batch.deliveries = [encode(d) for d in self._deliveries.values() if holds(store, d.order)]
         self._orders, self._ledgers, self._deliveries, self._forget = {}, set(), {}, []
         return batch
 
@@ -242,6 +248,7 @@ class StateWriter:
             self._ledgers |= ledgers
             self._deliveries = {**deliveries, **self._deliveries}
             self._forget = batch.forget + self._forget
+            self._meta = {}  # sent again in full
             done.set_exception(
                 GatewayError(
                     f"system exception in the sandbox: could not save its state: {error}",
