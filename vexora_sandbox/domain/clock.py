@@ -107,10 +107,6 @@ class IdFactory:
         """Platform order numbers handed out since the start or the last reset."""
         return self._count
 
-    @property
-    def issued(self) -> int:
-        return self._count
-
     def resume(self, issued: int) -> None:
         """Go on counting after ``issued`` numbers (a restart with --state)."""
         self._count = max(self._count, issued)

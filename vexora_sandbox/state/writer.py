@@ -122,7 +122,10 @@ class StateWriter:
         return restored
 
     def meta(self) -> dict[str, str]:
-        values = {"ids": str(self.ids.issued), "next_delivery_id": str(self.dispatcher.log.next_id)}
+        values = {
+            "ids": str(self.ids.issued()),
+            "next_delivery_id": str(self.dispatcher.log.next_id),
+        }
         if self.clock.manual:
             values["clock"] = repr(self.clock.now())
         return values
