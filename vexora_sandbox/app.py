@@ -101,7 +101,7 @@ def create_app(
     if config.state:
         app[keys.STATE] = StateWriter(
             SqliteBackend(config.state),
-            store=store,
+            payments=payments,
             dispatcher=app[keys.DISPATCHER],
             clock=clock,
             ids=ids,

@@ -96,7 +96,7 @@ def test_orders_ledgers_and_deliveries_come_back_equal(tmp_path: Path) -> None:
     restored = restore(
         snapshot,
         source="test",
-        store=store2,
+        payments=again[keys.PAYMENTS],
         dispatcher=again[keys.DISPATCHER],
         clock=again[keys.CLOCK],
         ids=again[keys.IDS],
@@ -138,11 +138,11 @@ def test_a_collection_settles_on_its_due_time_after_a_restart(tmp_path: Path) ->
     )
     snapshot = backend.load(10)
     backend.close()
-    app, payments2, store2 = fresh(START + 86_399)
+    app, payments2, _ = fresh(START + 86_399)
     restore(
         snapshot,
         source="test",
-        store=store2,
+        payments=payments2,
         dispatcher=app[keys.DISPATCHER],
         clock=app[keys.CLOCK],
         ids=app[keys.IDS],
@@ -153,3 +153,53 @@ def test_a_collection_settles_on_its_due_time_after_a_restart(tmp_path: Path) ->
     clock.advance(1)
     settled = payments2.balance(MERCHANT_NO)
     assert (settled.available, settled.unsettled) == (Decimal(100_000_500), Decimal(0))
+
+
+def test_status_changes_deferred_without_a_callback_happen_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    _, payments, store = fresh()
+    order = payments.create(
+        merchant_no=MERCHANT_NO,
+        trade_no="O1",
+        kind=OrderKind.PAYOUT,
+        endpoint="disbursements",
+        area="default",
+        amount="70",
+        notify_url="",
+        remark="",
+        currency="ARS",
+    )
+    payments.defer(order, [(START + 2, "0000", "SUCCESS", None)])
+    backend = SqliteBackend(str(tmp_path / "s.db"))
+    backend.open()
+    ledger = store.ledger(MERCHANT_NO, "ARS")
+    backend.commit(
+        Batch(
+            orders=[order_row(order)],
+            ledgers=[ledger_row(MERCHANT_NO, "ARS", Decimal(100_000_000), ledger)],
+        )
+    )
+    snapshot = backend.load(10)
+    backend.close()
+    app, payments2, store2 = fresh(START + 1)
+    restore(
+        snapshot,
+        source="test",
+        payments=payments2,
+        dispatcher=app[keys.DISPATCHER],
+        clock=app[keys.CLOCK],
+        ids=app[keys.IDS],
+    )
+    kept = store2.order(MERCHANT_NO, "O1")
+    assert (kept.status, kept.currency, kept.deferred) == (
+        "0015",
+        "ARS",
+        [(START + 2, "0000", "SUCCESS", None)],
+    )
+    clock = app[keys.CLOCK]
+    assert isinstance(clock, ManualClock)
+    clock.advance(2)
+    money = payments2.balance(MERCHANT_NO, "ARS")
+    assert (kept.status, kept.deferred) == ("0000", [])
+    assert (money.available, money.freeze) == (Decimal(99_999_930), Decimal(0))

@@ -144,7 +144,7 @@ def test_ledgers_that_do_not_add_up_name_the_merchant_and_the_order(
     assert code == 2
     assert err == (
         "vexora-sandbox: configuration error:\n"
-        f"  state file {state_file}: merchant 0000000001: the ledger freezes 250 but its "
+        f"  state file {state_file}: merchant 0000000001 (ARS): the ledger freezes 250 but its "
         "payouts in progress hold 370; the gap of 120 is the amount of order(s) T2. The file "
         "was changed outside the sandbox, or a bug: export it ('vexora-sandbox state "
         "export') and report it, or start with another --state file\n"

@@ -87,7 +87,7 @@ def test_an_import_that_does_not_add_up_writes_nothing(
     assert main(["state", "import", str(out), "--state", str(target)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        f"vexora-sandbox: configuration error:\n  {out}: merchant 0000000001: available + "
+        f"vexora-sandbox: configuration error:\n  {out}: merchant 0000000001 (ARS): available + "
         "frozen + unsettled is 100000119 but the opening balance 100000000 and the final "
         "orders make 99999700"
     ), err

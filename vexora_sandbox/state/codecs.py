@@ -79,9 +79,12 @@ ORDERS = Table(
         "awaits_submit",
         "extras",
         "history",
+        "currency",
+        "deferred",
+        "notes",
     ),
     key=("merchant_no", "trade_no"),
-    json_columns=frozenset({"extras", "history"}),
+    json_columns=frozenset({"extras", "history", "deferred", "notes"}),
 )
 
 LEDGERS = Table(
@@ -153,6 +156,9 @@ def order_row(order: Order) -> Row:
         int(order.awaits_submit),
         _compact(order.extras) if order.extras else "{}",
         _compact([[c.status, c.message, c.at] for c in order.history]),
+        order.currency,
+        _compact(order.deferred) if order.deferred else "[]",
+        _compact(order.notes) if order.notes else "[]",
     )
 
 
@@ -168,7 +174,7 @@ def orders_from(rows: list[Row]) -> list[Order]:
         value = values.get(amount)
         if value is None:
             value = values[amount] = amount_value(amount)
-        extras = row[15]
+        extras, deferred, notes = row[15], row[18], row[19]
         kind = kinds.get(row[3])
         if kind is None:
             raise ValueError(f"order {row[1]} has an unknown kind {row[3]!r}")
@@ -185,6 +191,7 @@ def orders_from(rows: list[Row]) -> list[Order]:
                 row[7],
                 row[8],
                 row[9],
+                currency=row[17],
                 status=row[10],
                 message=row[11],
                 success_time=row[12],
@@ -192,6 +199,8 @@ def orders_from(rows: list[Row]) -> list[Order]:
                 extras={} if extras == "{}" else json.loads(extras),
                 awaits_submit=bool(row[14]),
                 history=[StatusChange(s, m, at) for s, m, at in history],
+                deferred=[] if deferred == "[]" else [tuple(c) for c in json.loads(deferred)],
+                notes=[] if notes == "[]" else json.loads(notes),
             )
         )
     return orders

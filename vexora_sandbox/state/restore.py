@@ -18,7 +18,7 @@ from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, epoch_ms
 from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, Order, OrderKind, is_success
-from vexora_sandbox.domain.payments import amount_value
+from vexora_sandbox.domain.payments import Payments, amount_value
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
 from vexora_sandbox.state.backend import Snapshot
@@ -40,7 +40,7 @@ def restore(
     snapshot: Snapshot,
     *,
     source: str,
-    store: Store,
+    payments: Payments,
     dispatcher: Dispatcher,
     clock: Clock,
     ids: IdFactory,
@@ -52,7 +52,7 @@ def restore(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _restore(snapshot, source, store, dispatcher, clock, ids)
+        return _restore(snapshot, source, payments, dispatcher, clock, ids)
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         # A row SQLite accepted but the sandbox cannot read: changed by hand, most likely.
         raise ConfigError.single(
@@ -69,11 +69,12 @@ def restore(
 def _restore(
     snapshot: Snapshot,
     source: str,
-    store: Store,
+    payments: Payments,
     dispatcher: Dispatcher,
     clock: Clock,
     ids: IdFactory,
 ) -> Restored:
+    store = payments.store
     meta = snapshot.meta
     if isinstance(clock, ManualClock) and "clock" in meta and float(meta["clock"]) > clock.now():
         clock.set(float(meta["clock"]))  # a manual clock goes on from where it was
@@ -90,6 +91,9 @@ def _restore(
         state.orders[order.trade_no] = order
         state.by_platform[order.platform_trade_no] = order
         restored.orders += 1
+        if order.deferred:  # status changes due without a callback (no notify URL)
+            deferred, order.deferred = order.deferred, []
+            payments.defer(order, deferred)
     if unknown:
         raise ConfigError(
             [
@@ -136,11 +140,11 @@ def _restore(
 
 
 def _put_ledger(store: Store, merchant_no: str, currency: str, ledger: Ledger) -> None:
-    store.state(merchant_no).ledger = ledger
+    store.state(merchant_no).ledgers[currency] = ledger
 
 
 def _ledgers(store: Store, merchant_no: str) -> dict[str, Ledger]:
-    return {"": store.ledger(merchant_no)}
+    return store.ledgers(merchant_no)
 
 
 def check_ledgers(
@@ -155,7 +159,7 @@ def check_ledgers(
         frozen: dict[str, Decimal] = defaultdict(Decimal)
         moved: dict[str, Decimal] = defaultdict(Decimal)
         for order in store.orders(number):
-            currency = getattr(order, "currency", "")
+            currency = order.currency
             if order.status == PROCESSING:
                 if order.kind is OrderKind.PAYOUT:
                     frozen[currency] += order.amount_value
@@ -195,7 +199,7 @@ def _involved(store: Store, number: str, currency: str, *, in_progress: bool) ->
     return [
         o
         for o in store.orders(number)
-        if getattr(o, "currency", "") == currency
+        if o.currency == currency
         and (
             (o.kind is OrderKind.PAYOUT and o.status == PROCESSING)
             if in_progress

@@ -39,6 +39,7 @@ CREATE TABLE orders (
     notify_url TEXT NOT NULL, remark TEXT NOT NULL, created_at REAL NOT NULL,
     status TEXT NOT NULL, message TEXT NOT NULL, success_time REAL, paid_amount TEXT,
     awaits_submit INTEGER NOT NULL, extras TEXT NOT NULL, history TEXT NOT NULL,
+    currency TEXT NOT NULL, deferred TEXT NOT NULL, notes TEXT NOT NULL,
     UNIQUE (merchant_no, trade_no)
 );
 CREATE TABLE ledgers (

@@ -108,7 +108,7 @@ def check(
     restored = restore(
         snapshot,
         source=source,
-        store=app[keys.STORE],
+        payments=app[keys.PAYMENTS],
         dispatcher=app[keys.DISPATCHER],
         clock=app[keys.CLOCK],
         ids=app[keys.IDS],

@@ -27,6 +27,7 @@ from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import Clock, IdFactory
 from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import Order
+from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.errors import GatewayError, NotFound
 from vexora_sandbox.protocol.names import Code
@@ -53,14 +54,15 @@ class StateWriter:
         self,
         backend: Backend,
         *,
-        store: Store,
+        payments: Payments,
         dispatcher: Dispatcher,
         clock: Clock,
         ids: IdFactory,
         keep: int,
     ) -> None:
         self.backend = backend
-        self.store = store
+        self.payments = payments
+        self.store = payments.store
         self.dispatcher = dispatcher
         self.clock = clock
         self.ids = ids
@@ -95,7 +97,7 @@ class StateWriter:
             restored = restore(
                 snapshot,
                 source=f"state file {self.backend.location}",
-                store=self.store,
+                payments=self.payments,
                 dispatcher=self.dispatcher,
                 clock=self.clock,
                 ids=self.ids,
@@ -140,10 +142,10 @@ class StateWriter:
 
     def order_changed(self, order: Order) -> None:
         self._orders[order.merchant_no, order.trade_no] = order
-        self._ledgers.add((order.merchant_no, getattr(order, "currency", "")))
+        self._ledgers.add((order.merchant_no, order.currency))
         self._schedule()
 
-    def ledger_changed(self, merchant_no: str, currency: str = "") -> None:
+    def ledger_changed(self, merchant_no: str, currency: str) -> None:
         self._ledgers.add((merchant_no, currency))
         self._schedule()
 
@@ -289,4 +291,4 @@ def _consume(future: asyncio.Future[None]) -> None:
 
 
 def _ledger(store: Store, merchant_no: str, currency: str) -> Ledger:
-    return store.ledger(merchant_no)
+    return store.ledger(merchant_no, currency)
