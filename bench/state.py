@@ -43,6 +43,14 @@ OPENING = Decimal(100_000_000)
 AMOUNT = Decimal(150)
 
 
+def show(name: str, f: dict[str, float]) -> None:
+    print(
+        f"  {name:<22} {f['rps']:>7,.0f} req/s  p50 {f['p50_us'] / 1000:6.2f} ms  "
+        f"p99 {f['p99_us'] / 1000:6.2f} ms  CPU {f['cpu_us']:4.0f} us/req  "
+        f"errors {int(f['errors'])}"
+    )
+
+
 def creates(args: argparse.Namespace, tmp: Path, receiver: h.Proc) -> None:
     notify = receiver.url + "/notify"
     results: dict[str, dict[str, float]] = {}
@@ -62,8 +70,8 @@ def creates(args: argparse.Namespace, tmp: Path, receiver: h.Proc) -> None:
             drained = t.drain_callbacks(sandbox.url, receiver, prefix, 180)
             print(f"  [{label}] last {sum(codes.values())} answers by code {codes}; {drained}")
     memory, state = results["memory"], results["state"]
-    t.show("creates in memory", memory)
-    t.show("creates with --state", state)
+    show("creates in memory", memory)
+    show("creates with --state", state)
     ratio = state["rps"] / memory["rps"]
     print(
         f"  --state: {ratio:.2f} x in-memory req/s, p99 {state['p99_us'] / 1000:.1f} ms vs "
