@@ -37,13 +37,19 @@ FROM base
 COPY --from=build /opt/venv /opt/venv
 # The shipped scenarios, at a documented path; mount a volume here to replace them.
 COPY scenarios /etc/vexora-sandbox/scenarios
+# The state directory belongs to the server's user: a new volume takes its owner from it.
 RUN groupadd --system --gid 10001 vexora \
  && useradd --system --uid 10001 --gid vexora --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin vexora
+        --home-dir /nonexistent --shell /usr/sbin/nologin vexora \
+ && install -d -o vexora -g vexora -m 0750 /var/lib/vexora-sandbox
+# Orders, balances and pending callbacks survive a restart of the container, in a volume;
+# `serve --state :memory:` (or VEXORA_SANDBOX_STATE=:memory:) keeps them in memory instead.
 ENV PATH=/opt/venv/bin:$PATH \
     VEXORA_SANDBOX_HOST=0.0.0.0 \
     VEXORA_SANDBOX_PORT=8080 \
-    VEXORA_SANDBOX_SCENARIOS=/etc/vexora-sandbox/scenarios
+    VEXORA_SANDBOX_SCENARIOS=/etc/vexora-sandbox/scenarios \
+    VEXORA_SANDBOX_STATE=/var/lib/vexora-sandbox/state.db
+VOLUME ["/var/lib/vexora-sandbox"]
 USER vexora:vexora
 EXPOSE 8080
 # Standard library only (no curl in the image); follows VEXORA_SANDBOX_PORT if it is changed.

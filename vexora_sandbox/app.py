@@ -25,6 +25,8 @@ from vexora_sandbox.events import Events
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area, load_areas
 from vexora_sandbox.scenarios.registry import ScenarioRegistry
+from vexora_sandbox.state.sqlite import SqliteBackend
+from vexora_sandbox.state.writer import StateWriter
 from vexora_sandbox.yamlfile import read_yaml
 
 log = logging.getLogger("vexora_sandbox")
@@ -98,6 +100,18 @@ def create_app(
         events=events,
     )
     count_metrics(app)  # /_sandbox/metrics
+    if config.state:
+        app[keys.STATE] = StateWriter(
+            SqliteBackend(config.state),
+            payments=payments,
+            dispatcher=app[keys.DISPATCHER],
+            clock=clock,
+            ids=ids,
+            keep=config.journal_size,
+        )
+        # Before the dispatcher: it starts with the pending callbacks the file kept, and
+        # stops before the last commit.
+        app.cleanup_ctx.append(_state)
     app.cleanup_ctx.append(_dispatcher)
     app[keys.GC_POLICY] = gcpolicy.install(app, ids.issued)
     if config.watch:
@@ -108,6 +122,13 @@ def create_app(
     app.add_subapp(ADMIN_PREFIX, create_admin_app())
     routes.setup_fallback(app)
     return app
+
+
+async def _state(app: web.Application) -> AsyncIterator[None]:
+    writer = app[keys.STATE]
+    await writer.start()
+    yield
+    await writer.close()
 
 
 async def _dispatcher(app: web.Application) -> AsyncIterator[None]:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from vexora_sandbox._version import __version__
-from vexora_sandbox.commands import example, listen, remote, serve, signing
+from vexora_sandbox.commands import example, listen, remote, serve, signing, state
 from vexora_sandbox.commands.common import EXIT_USAGE, AdminFailure, HelpFormatter, UsageError
 from vexora_sandbox.errors import ConfigError
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     example.register(sub)  # example
     remote.register(sub)  # status, replay, force
     listen.register(sub)  # listen
+    state.register(sub)  # state export, state import
     return parser
 
 

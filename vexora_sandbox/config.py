@@ -58,6 +58,8 @@ class SandboxConfig:
     log_level: str = "info"
     log_format: Literal["human", "json"] = "human"
     quiet: bool = False
+    # An SQLite file keeping orders, ledgers and callbacks across restarts; None: memory.
+    state: str | None = None
     config_file: str | None = None
 
     def merchant(self, merchant_no: str) -> Merchant | None:
@@ -131,6 +133,13 @@ def _text(raw: Any) -> str:
 
 def _optional_text(raw: Any) -> str | None:
     return None if raw is None or raw == "" else _text(raw)
+
+
+def _state(raw: Any) -> str | None:
+    """A state file's path; ``:memory:`` (or empty) keeps the state in memory."""
+    if raw is None or raw == "" or raw == ":memory:":
+        return None
+    return _text(raw)
 
 
 def _bool(raw: Any) -> bool:
@@ -286,6 +295,12 @@ SETTINGS: tuple[Setting, ...] = (
         "the console's lines: human, or one JSON object per line",
     ),
     Setting("quiet", _bool, "quiet", "print no line per call and callback attempt"),
+    Setting(
+        "state",
+        _state,
+        "state",
+        "SQLite file keeping orders, balances and callbacks across restarts (:memory: for none)",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 _FILE_KEYS = {"merchants"} | {s.file_key.split(".")[0] for s in SETTINGS}

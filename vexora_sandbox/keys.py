@@ -14,6 +14,7 @@ from vexora_sandbox.gcpolicy import GCPolicy
 from vexora_sandbox.journal import Journal
 from vexora_sandbox.protocol.rules import Area
 from vexora_sandbox.scenarios.registry import ScenarioRegistry
+from vexora_sandbox.state.writer import StateWriter
 
 CONFIG = web.AppKey("vexora_sandbox.config", SandboxConfig)
 CLOCK = web.AppKey("vexora_sandbox.clock", Clock)
@@ -24,6 +25,8 @@ AREAS = web.AppKey("vexora_sandbox.areas", dict[str, Area])
 SCENARIOS = web.AppKey("vexora_sandbox.scenarios", ScenarioRegistry)
 DISPATCHER = web.AppKey("vexora_sandbox.dispatcher", Dispatcher)
 GC_POLICY = web.AppKey("vexora_sandbox.gc_policy", GCPolicy)
+# Set with --state only: the gateway's answers wait for its commits.
+STATE = web.AppKey("vexora_sandbox.state", StateWriter)
 REQUESTS = web.AppKey("vexora_sandbox.requests", Journal)
 # Unexpected exceptions raised while serving: a test harness re-raises them in the test.
 ERRORS = web.AppKey("vexora_sandbox.errors", list[BaseException])

@@ -70,6 +70,7 @@ def test_every_command_is_there() -> None:
         "send-callback",
         "serve",
         "sign",
+        "state",
         "status",
         "verify",
     ]

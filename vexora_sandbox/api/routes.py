@@ -107,6 +107,11 @@ async def _pipeline(request: web.Request, call: Call) -> web.StreamResponse:
     # delay and fault still apply.
     refused = scenario.response.code == Code.REQUEST_FAILED
     data = None if refused else operation.run(app, checked, scenario)
+    # --state: the answer waits until what the operation changed is committed.
+    writer = app.get(keys.STATE)
+    saved = None if writer is None else writer.saved()
+    if saved is not None:
+        await saved
     return await answer.scenario_response(request, call, scenario.response, data, _now_ms(app))
 
 

@@ -71,6 +71,8 @@ class Delivery:
     next_attempt_at: float | None = None
     replay_of: int | None = None
     generation: int = 0  # the merchant's state generation (domain.store) it belongs to
+    # How overdue it was when a restart found it (--state): it is sent at once.
+    late_ms: int | None = None
 
     @property
     def status(self) -> str:
@@ -105,6 +107,7 @@ class Delivery:
             if self.next_attempt_at is None
             else epoch_ms(self.next_attempt_at),
             "attempts": self.attempts,
+            "lateMs": self.late_ms,
         }
 
 
@@ -123,6 +126,14 @@ class DeliveryLog:
         self.bytes = 0
         self.dropped = 0
         self._next_id = 1
+
+    @property
+    def next_id(self) -> int:
+        return self._next_id
+
+    def resume(self, next_id: int) -> None:
+        """Go on numbering from ``next_id`` (a restart with --state)."""
+        self._next_id = max(self._next_id, next_id)
 
     def new_id(self) -> int:
         value = self._next_id

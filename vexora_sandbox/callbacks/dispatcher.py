@@ -86,6 +86,8 @@ class Dispatcher:
         self._taken = 0  # deliveries taken from the heap to be attempted
         self.delivered = 0
         self.failed_attempts = 0
+        # Told of every new or changed delivery, to keep them elsewhere (--state).
+        self.observer: Callable[[Delivery], None] | None = None
 
     # --- scheduling ------------------------------------------------------------------
 
@@ -100,7 +102,20 @@ class Dispatcher:
         )
         self.deliveries.add(delivery, size_estimate(order))
         self._push(delivery)
+        self._changed(delivery)
         return delivery
+
+    def _changed(self, delivery: Delivery) -> None:
+        if self.observer is not None:
+            self.observer(delivery)
+
+    def resume(self, deliveries: Iterable[Delivery], next_id: int) -> None:
+        """Deliveries kept by --state: into the log, the pending ones back on the heap."""
+        self.deliveries.resume(next_id)
+        for delivery in deliveries:
+            self.deliveries.add(delivery, size_estimate(delivery.order))
+            if delivery.pending:
+                self._push(delivery)
 
     def _push(self, delivery: Delivery) -> None:
         self._seq += 1
@@ -182,6 +197,7 @@ class Dispatcher:
         for item in self._heap:
             if match(item[2]):
                 item[2].cancelled = True
+                self._changed(item[2])
                 dropped += 1
             else:
                 kept.append(item)
@@ -192,6 +208,7 @@ class Dispatcher:
         def waiting(d: Delivery) -> bool:
             if match(d):
                 d.cancelled = True
+                self._changed(d)
                 return True
             return False
 
@@ -295,6 +312,7 @@ class Dispatcher:
             logger.exception("callback %s failed inside the sandbox", delivery.id)
             self.errors.append(exc)
             delivery.gave_up = True
+            self._changed(delivery)
         finally:
             self._running.pop(delivery, None)
             self._lanes.finish(key, counted, answered)
@@ -344,6 +362,8 @@ class Dispatcher:
         body = callback_body(order, spec.status, message, self.clock.now(), spec.amount)
         secret = self.store.merchant(order.merchant_no).secret
         delivery.body, delivery.payload = signed_payload(body, secret, spec.sign)
+        # Kept before it is sent: a retry after a restart repeats these bytes.
+        self._changed(delivery)
 
     def _current(self, delivery: Delivery) -> bool:
         """Whether the merchant's state is still the one ``delivery`` was made for."""
@@ -382,6 +402,7 @@ class Dispatcher:
         delivery.attempts.append(record)
         self.deliveries.grew(delivery, record_size(record))
         self.events.attempt(delivery, record)
+        self._changed(delivery)
         self._waiters.notify(delivery)
         return answer.status is not None
 

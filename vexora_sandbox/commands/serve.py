@@ -65,6 +65,12 @@ def _serve_parser(sub: Any) -> None:
         "(VEXORA_SANDBOX_ADMIN_TOKEN)",
     )
     p.add_argument(
+        "--state",
+        metavar="PATH",
+        help="keep orders, balances and pending callbacks in this SQLite file across "
+        "restarts; :memory: keeps them in memory (VEXORA_SANDBOX_STATE; default :memory:)",
+    )
+    p.add_argument(
         "--log-level",
         choices=["debug", "info", "warning", "error"],
         help="log level (VEXORA_SANDBOX_LOG_LEVEL; default info)",
@@ -102,6 +108,7 @@ SERVE_FLAGS = (
     "log_level",
     "log_format",
     "quiet",
+    "state",
 )
 
 
@@ -139,6 +146,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             + (" (watching)" if config.watch else ""),
             flush=True,
         )
+        if config.state:
+            kept = app[keys.STATE].restored
+            print(
+                f"  state:   {config.state} ({count(kept.orders, 'order')}, "
+                f"{count(kept.pending, 'pending callback')})",
+                flush=True,
+            )
         if config.time_scale != 1:
             print(f"  time scale: {config.time_scale:g}", flush=True)
         print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)

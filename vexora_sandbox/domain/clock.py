@@ -107,6 +107,10 @@ class IdFactory:
         """Platform order numbers handed out since the start or the last reset."""
         return self._count
 
+    def resume(self, issued: int) -> None:
+        """Go on counting after ``issued`` numbers (a restart with --state)."""
+        self._count = max(self._count, issued)
+
     def token(self, length: int = 16) -> str:
         return "".join(self._random.choices(_ALPHABET, k=length))
 

@@ -150,18 +150,21 @@ class Payments:
         for name, value in references.items():
             if value:
                 order.extras.setdefault(name, value)
+        self.store.changed(order)
         return True
 
     def release_submit(self, order: Order) -> bool:
         """End a P2P pay-in's wait for its submit; True if it was waiting."""
         waiting = order.awaits_submit
         order.awaits_submit = False
+        self.store.changed(order)
         return waiting
 
     def payer_pays(self, order: Order, status: str, paid_amount: str | None) -> StatusChange | None:
         """The payer's action on the hosted page: the order takes ``status`` now."""
         change = self.change_status(order, status, default_message(status), paid_amount=paid_amount)
         order.awaits_submit = False
+        self.store.changed(order)
         return change
 
     def defer(self, order: Order, changes: list[tuple[float, str, str, str | None]]) -> None:
@@ -172,6 +175,7 @@ class Payments:
             return
         order.deferred = sorted([*order.deferred, *changes], key=lambda c: c[0])
         self._deferred[id(order)] = order
+        self.store.changed(order)
 
     def catch_up(self, order: Order) -> None:
         """Apply the order's deferred status changes that are due by now, at their time."""
@@ -180,6 +184,7 @@ class Payments:
             at, status, message, amount = order.deferred.pop(0)
             if self._current(order):
                 self.change_status(order, status, message, paid_amount=amount, at=at)
+                self.store.changed(order)
         if not order.deferred:
             self._deferred.pop(id(order), None)
 
@@ -187,6 +192,7 @@ class Payments:
         """The payer acted first (the hosted page): the pending changes will not happen."""
         order.deferred.clear()
         self._deferred.pop(id(order), None)
+        self.store.changed(order)
 
     def _current(self, order: Order) -> bool:
         """Whether ``order`` is still in the store (a reset forgets orders, not references)."""
@@ -227,6 +233,7 @@ class Payments:
                 order.paid_amount = paid_amount or part_of(order.amount)
                 paid = min(amount_value(order.paid_amount), order.amount_value)
             ledger.collect(paid, settle_at=when + self.settlement_delay)
+        self.store.changed(order)
         return change
 
     # --- settlement ------------------------------------------------------------------
@@ -237,16 +244,22 @@ class Payments:
             if order.merchant_no == merchant_no:
                 self.catch_up(order)
         ledger = self.store.ledger(merchant_no, currency)
-        ledger.settle_due(self.clock.now())
+        if ledger.settle_due(self.clock.now()) and self.store.observer is not None:
+            self.store.observer.ledger_changed(merchant_no, currency)
         return ledger
 
     def settle(self, merchant_no: str | None = None) -> dict[str, dict[str, Decimal]]:
         """Settle everything unsettled now, due or not (of one merchant, or all): what
         moved, by merchant and currency."""
         numbers = [merchant_no] if merchant_no else [m.merchant_no for m in self.store.merchants()]
-        return {
+        moved = {
             number: {
                 currency: ledger.settle() for currency, ledger in self.store.ledgers(number).items()
             }
             for number in numbers
         }
+        if self.store.observer is not None:
+            for number, currencies in moved.items():
+                for currency in currencies:
+                    self.store.observer.ledger_changed(number, currency)
+        return moved

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import Order
@@ -41,12 +42,23 @@ class MerchantState:
     generation: int = 0
 
 
+class StoreObserver(Protocol):
+    """Told of every change, to keep the state elsewhere too (``vexora_sandbox.state``)."""
+
+    def order_changed(self, order: Order) -> None: ...
+
+    def ledger_changed(self, merchant_no: str, currency: str) -> None: ...
+
+    def forget(self, merchant_no: str | None) -> None: ...
+
+
 class Store:
     """Every merchant's orders and ledger."""
 
     def __init__(self, merchants: Iterable[Merchant]) -> None:
         self._merchants = {m.merchant_no: m for m in merchants}
         self._states: dict[str, MerchantState] = {}
+        self.observer: StoreObserver | None = None
         self.reset()
 
     def reset(self, merchant_no: str | None = None) -> None:
@@ -57,6 +69,8 @@ class Store:
             old = self._states.get(number)
             generation = 0 if old is None else old.generation + 1
             self._states[number] = MerchantState(merchant, generation=generation)
+        if self.observer is not None:
+            self.observer.forget(merchant_no)
 
     def generation(self, merchant_no: str) -> int:
         """How many times the merchant's state was reset."""
@@ -89,7 +103,13 @@ class Store:
             raise duplicate_error(order.trade_no)
         state.orders[order.trade_no] = order
         state.by_platform[order.platform_trade_no] = order
+        self.changed(order)
         return order
+
+    def changed(self, order: Order) -> None:
+        """``order`` (and so its merchant's ledger) changed."""
+        if self.observer is not None:
+            self.observer.order_changed(order)
 
     def has(self, merchant_no: str, trade_no: str) -> bool:
         return trade_no in self.state(merchant_no).orders

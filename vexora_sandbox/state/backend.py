@@ -1,0 +1,57 @@
+"""The narrow interface between the sandbox and where its state is kept.
+
+``writer.StateWriter`` calls a backend from one thread of its own, in this order: ``open``
+once (take the file, check or migrate its schema), ``load`` once, then ``commit`` for each
+batch, then ``close``. A backend never sees a domain object: only the rows of
+``state.codecs``, so a second one (PostgreSQL, docs/design.md) is a module beside
+``state.sqlite`` and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from vexora_sandbox.state.codecs import Row
+
+
+@dataclass
+class Batch:
+    """What changed since the last commit, committed in one transaction.
+
+    ``forget``: merchants whose state a reset dropped (None: every merchant); applied
+    before the upserts, which all come after the reset.
+    """
+
+    forget: list[str | None] = field(default_factory=list)
+    orders: list[Row] = field(default_factory=list)
+    ledgers: list[Row] = field(default_factory=list)
+    deliveries: list[Row] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.forget) + len(self.orders) + len(self.ledgers) + len(self.deliveries)
+
+
+@dataclass
+class Snapshot:
+    """Everything a start needs: orders in creation order, ledgers, the deliveries still
+    pending and the newest ``keep`` others (the bounded callback journal), meta values."""
+
+    orders: list[Row]
+    ledgers: list[Row]
+    deliveries: list[Row]
+    meta: dict[str, str]
+
+
+class Backend(Protocol):
+    location: str
+
+    def open(self) -> None:
+        """Take the state for this process alone; ConfigError when it cannot."""
+
+    def load(self, keep: int) -> Snapshot: ...
+
+    def commit(self, batch: Batch) -> None: ...
+
+    def close(self) -> None: ...

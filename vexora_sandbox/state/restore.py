@@ -1,0 +1,234 @@
+"""A state file's rows back into the domain, checked before the sandbox serves.
+
+The ledgers must add up with the orders: for each merchant (and currency) the frozen
+amount is what its payouts in progress hold, and available + frozen + unsettled is the
+opening balance, less the payouts that succeeded, plus what the pay-ins collected. A
+mismatch stops the start (exit 2) and names the merchant and the orders that explain it.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from vexora_sandbox.callbacks.dispatcher import Dispatcher
+from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, epoch_ms
+from vexora_sandbox.domain.ledger import Ledger
+from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, Order, OrderKind, is_success
+from vexora_sandbox.domain.payments import Payments, amount_value
+from vexora_sandbox.domain.store import Store
+from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
+from vexora_sandbox.state.backend import Snapshot
+from vexora_sandbox.state.codecs import Row, deliveries_from, ledger_from, orders_from
+
+log = logging.getLogger("vexora_sandbox.state")
+NAMED = 10  # orders named in one problem at most
+
+
+@dataclass
+class Restored:
+    orders: int = 0
+    pending: int = 0
+    late: int = 0
+    openings: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+
+
+def restore(
+    snapshot: Snapshot,
+    *,
+    source: str,
+    payments: Payments,
+    dispatcher: Dispatcher,
+    clock: Clock,
+    ids: IdFactory,
+) -> Restored:
+    """Put the snapshot into an empty store and dispatcher; ConfigError if it does not fit."""
+    # Hundreds of thousands of new objects would set off full collections over all of
+    # them, again and again (a start with 100,000 orders took twice as long); none of them
+    # is garbage.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _restore(snapshot, source, payments, dispatcher, clock, ids)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        # A row SQLite accepted but the sandbox cannot read: changed by hand, most likely.
+        raise ConfigError.single(
+            source,
+            f"a row cannot be read ({type(exc).__name__}: {exc}); it was changed "
+            "outside the sandbox, or is damaged: restore it from an export, or start with "
+            "another --state file",
+        ) from None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _restore(
+    snapshot: Snapshot,
+    source: str,
+    payments: Payments,
+    dispatcher: Dispatcher,
+    clock: Clock,
+    ids: IdFactory,
+) -> Restored:
+    store = payments.store
+    meta = snapshot.meta
+    if isinstance(clock, ManualClock) and "clock" in meta and float(meta["clock"]) > clock.now():
+        clock.set(float(meta["clock"]))  # a manual clock goes on from where it was
+    restored = Restored()
+    unknown: dict[str, int] = defaultdict(int)
+    states = {m.merchant_no: store.state(m.merchant_no) for m in store.merchants()}
+    for order in orders_from(snapshot.orders):
+        # Straight into the merchant's maps (Store.add's checks, 100,000 times, cost a
+        # large part of a start; the file's UNIQUE constraint already guarantees them).
+        state = states.get(order.merchant_no)
+        if state is None:
+            unknown[order.merchant_no] += 1
+            continue
+        state.orders[order.trade_no] = order
+        state.by_platform[order.platform_trade_no] = order
+        restored.orders += 1
+        if order.deferred:  # status changes due without a callback (no notify URL)
+            deferred, order.deferred = order.deferred, []
+            payments.defer(order, deferred)
+    if unknown:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    source,
+                    f"it holds {count} order(s) of merchant {number}, which the configuration "
+                    "does not list; add the merchant back, or start with another --state file",
+                )
+                for number, count in sorted(unknown.items())
+            ]
+        )
+    for row in snapshot.ledgers:
+        merchant_no, currency, opening, ledger = ledger_from(row)
+        try:
+            _put_ledger(store, merchant_no, currency, ledger)
+        except NotFound:
+            continue  # no orders either (checked above): a merchant no longer configured
+        restored.openings[merchant_no, currency] = opening
+    problems = check_ledgers(store, restored.openings, source)
+    if problems:
+        raise ConfigError(problems)
+    if "ids" in meta:
+        ids.resume(int(meta["ids"]))
+    now = clock.now()
+    rows: list[Row] = []
+    owners: list[Order] = []
+    for row in snapshot.deliveries:
+        state = states.get(row[1])
+        owner = None if state is None else state.orders.get(row[2])
+        if owner is None:
+            log.warning("dropping callback %s of an order the state file lacks", row[0])
+            continue
+        rows.append(row)
+        owners.append(owner)
+    deliveries = deliveries_from(rows, owners)
+    for delivery in deliveries:
+        if delivery.pending:
+            restored.pending += 1
+            if delivery.due_at < now:
+                delivery.late_ms = epoch_ms(now - delivery.due_at)
+                restored.late += 1
+    dispatcher.resume(deliveries, int(meta.get("next_delivery_id", "1")))
+    return restored
+
+
+def _put_ledger(store: Store, merchant_no: str, currency: str, ledger: Ledger) -> None:
+    store.state(merchant_no).ledgers[currency] = ledger
+
+
+def _ledgers(store: Store, merchant_no: str) -> dict[str, Ledger]:
+    return store.ledgers(merchant_no)
+
+
+def check_ledgers(
+    store: Store, openings: dict[tuple[str, str], Decimal], source: str
+) -> list[ConfigProblem]:
+    """Every merchant's ledgers against its orders: a problem per mismatch."""
+    problems: list[ConfigProblem] = []
+    zero = Decimal(0)
+    for merchant in store.merchants():
+        number = merchant.merchant_no
+        # Per currency: what the payouts in progress freeze, and what final orders moved.
+        frozen: dict[str, Decimal] = defaultdict(Decimal)
+        moved: dict[str, Decimal] = defaultdict(Decimal)
+        for order in store.orders(number):
+            currency = order.currency
+            if order.status == PROCESSING:
+                if order.kind is OrderKind.PAYOUT:
+                    frozen[currency] += order.amount_value
+            elif is_success(order.status):
+                moved[currency] += _moved(order)
+        for currency, ledger in _ledgers(store, number).items():
+            opening = openings.get((number, currency), merchant.balance)
+            where = f"merchant {number}" + (f" ({currency})" if currency else "")
+            expected_freeze = frozen.get(currency, zero)
+            if ledger.freeze != expected_freeze:
+                problems.append(
+                    _problem(
+                        source,
+                        f"{where}: the ledger freezes {ledger.freeze} but its payouts in "
+                        f"progress hold {expected_freeze}",
+                        ledger.freeze - expected_freeze,
+                        _involved(store, number, currency, in_progress=True),
+                    )
+                )
+            expected = opening + moved.get(currency, zero)
+            total = ledger.available + ledger.freeze + ledger.unsettled
+            if total != expected:
+                problems.append(
+                    _problem(
+                        source,
+                        f"{where}: available + frozen + unsettled is {total} but the opening "
+                        f"balance {opening} and the final orders make {expected}",
+                        total - expected,
+                        _involved(store, number, currency, in_progress=False),
+                    )
+                )
+    return problems
+
+
+def _involved(store: Store, number: str, currency: str, *, in_progress: bool) -> list[Order]:
+    """The error path's orders: the payouts in progress, or the successful orders."""
+    return [
+        o
+        for o in store.orders(number)
+        if o.currency == currency
+        and (
+            (o.kind is OrderKind.PAYOUT and o.status == PROCESSING)
+            if in_progress
+            else is_success(o.status)
+        )
+    ]
+
+
+def _moved(order: Order) -> Decimal:
+    """What a successful order moved into (+) or out of (-) the merchant's total balance."""
+    if order.kind is OrderKind.PAYOUT:
+        return -order.amount_value
+    if order.status == PARTIAL and order.paid_amount is not None:
+        return min(amount_value(order.paid_amount), order.amount_value)
+    return order.amount_value
+
+
+def _problem(source: str, message: str, gap: Decimal, orders: list[Order]) -> ConfigProblem:
+    """The message, naming the orders whose amount is the gap (else the newest ones)."""
+    exact = [o.trade_no for o in orders if o.amount_value == abs(gap)]
+    if exact:
+        named = f"; the gap of {abs(gap)} is the amount of order(s) {', '.join(exact[:NAMED])}"
+    elif orders:
+        newest = [o.trade_no for o in orders[-NAMED:]]
+        named = f"; the orders involved include {', '.join(newest)}"
+    else:
+        named = "; it has no such orders"
+    return ConfigProblem(
+        source,
+        message + named + ". The file was changed outside the sandbox, or a bug: export it "
+        "('vexora-sandbox state export') and report it, or start with another --state file",
+    )
