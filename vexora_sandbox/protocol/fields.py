@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, get_args
 
 from vexora_sandbox.protocol.jsonbody import Body, JsonNumber, describe_json_type
 
 FieldType = Literal["string", "amount", "email", "gmail", "url", "timestamp"]
 Validation = Literal["strict", "lenient"]
 
-TYPES: tuple[str, ...] = ("string", "amount", "email", "gmail", "url", "timestamp")
+TYPES: tuple[FieldType, ...] = get_args(FieldType)
 _AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 # Epoch milliseconds have 13 digits from 2001 until 2286; anything else is a mistake,
 # most often epoch seconds (10 digits), which the message names.
