@@ -23,10 +23,13 @@ fast without them, and the server is imported by the first fixture that needs it
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import sys
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -38,6 +41,9 @@ if TYPE_CHECKING:
 # SUCCESS callback comes 20 ms after the payout instead of 2 s.
 DEFAULT_TIME_SCALE = 0.01
 _SESSION_FIXTURE = "_vexora_sandbox_session"
+_CONFIG_FIXTURE = "vexora_sandbox_config"
+# The folder of the file that defines the vexora_sandbox_config in use (a conftest.py).
+_CONFIG_HOME = pytest.StashKey[Path]()
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> None:
+    """Note where the vexora_sandbox_config in use is defined, to resolve its paths there."""
+    if fixturedef.argname == _CONFIG_FIXTURE:
+        with contextlib.suppress(TypeError):  # a builtin or C function has no file
+            request.config.stash[_CONFIG_HOME] = Path(inspect.getfile(fixturedef.func)).parent
+
+
+def resolve_paths(config: SandboxConfig, home: Path) -> SandboxConfig:
+    """``config`` with its relative ``scenarios`` and ``areas_dir`` made absolute from ``home``.
+
+    ``scenarios="scenarios"`` in a conftest.py means the folder beside that file, whatever
+    directory pytest runs from; an error then names the absolute path that was tried.
+    """
+    changes = {
+        name: str(home / value)
+        for name in ("scenarios", "areas_dir")
+        if (value := getattr(config, name)) and not Path(value).is_absolute()
+    }
+    return config.replace(**changes) if changes else config
+
+
 @pytest.fixture(scope="session")
 def vexora_sandbox_config() -> SandboxConfig:
     """The in-process sandbox's configuration; override it to change scenarios or merchants.
@@ -139,7 +169,8 @@ def _vexora_sandbox_session(
             )
         yield client
         return
-    with SandboxServer(vexora_sandbox_config) as server:
+    home = request.config.stash.get(_CONFIG_HOME, request.config.rootpath)
+    with SandboxServer(resolve_paths(vexora_sandbox_config, home)) as server:
         yield server
 
 

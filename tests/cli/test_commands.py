@@ -379,12 +379,12 @@ def test_every_example_passes_its_areas_strict_rules(
     assert set(body) - {"sign"} <= {f.name for f in rules.fields}
 
 
-@pytest.mark.parametrize("area", sorted(AREAS))
+@pytest.mark.parametrize(
+    "area", sorted(a for a in AREAS if AREAS[a].rules_for("disbursements") is not None)
+)
 async def test_every_areas_example_payout_is_accepted_by_the_sandbox(
     area: str, client: Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if AREAS[area].rules_for("disbursements") is None:
-        pytest.skip(f"{area} has no payouts")
     body = example(capsys, "--area", area, "--seed", "1")
     response = await client.post(
         f"/{area}/v1/vexora/disbursements", json=body, headers={"merchantNo": "0000000001"}
