@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
 import re
 from pathlib import Path
@@ -16,8 +17,10 @@ VARIABLE = re.compile(r"VEXORA_SANDBOX_[A-Z_]+")
 
 
 def serve_help() -> str:
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
-    return sub.choices["serve"].format_help()  # type: ignore[union-attr]
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    serve: argparse.ArgumentParser = sub.choices["serve"]
+    return serve.format_help()
 
 
 @pytest.mark.parametrize("setting", (CONFIG_FILE, *SETTINGS), ids=lambda s: s.name)

@@ -28,6 +28,7 @@ A block that cannot run (a placeholder, an output) is marked ``<!-- illustrative
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -56,7 +57,12 @@ VARIABLE = re.compile(r"VEXORA_SANDBOX_[A-Z][A-Z_]*[A-Z]")
 KNOWN_VARIABLES = {s.env for s in (CONFIG_FILE, *SETTINGS)} | {c.env for c in CLIENT_VARIABLES}
 COMMAND_WORDS = re.compile(
     r"\s*(\$ |curl |docker |pip |python3? -|vexora-sandbox (COMMAND|"
-    + "|".join(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    + "|".join(
+        name
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    )
     + r")\b)"
 )
 # Commands .ci/run runs itself: the README's first two blocks (scripts/newcomer.sh and the
