@@ -108,6 +108,12 @@ def test_illustrative_marks_are_the_exception_and_give_a_reason() -> None:
         assert len(block.note.split()) >= 3, f"{block.id}: say why it is not run"
 
 
+def test_every_block_is_of_a_language_the_checkers_know() -> None:
+    known = {"", "python", "sh", "console", "yaml", "json"}
+    other = [f"{b.id} ({b.lang})" for b in ALL if b.mark is None and b.lang not in known]
+    assert other == [], "add a checker here, or mark the block illustrative"
+
+
 @pytest.mark.parametrize("block", of(""), ids=ids(of("")))
 def test_a_block_without_a_language_holds_no_command(block: Block) -> None:
     commands = [line for line in block.code.splitlines() if COMMAND_WORDS.match(line)]
