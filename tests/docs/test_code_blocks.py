@@ -17,7 +17,8 @@ the day it lands:
   command after the image parsed; the README's install commands are run by .ci/run, and
   ``pip`` or ``pytest`` anywhere else needs a mark.
 - ``yaml``: loaded by what reads it: a config file by load_config, scenarios by the
-  scenario loader, an area file by the area loader, a GitHub workflow and a compose file
+  scenario loader, an area file (or its endpoints, laid over a shipped area) by the area
+  loader, a GitHub workflow and a compose file
   validated against their schemas.
 - ``json``: parsed; a gateway answer has the gateway's envelope.
 - Every ``VEXORA_SANDBOX_*`` name in any block is a variable the code reads.
@@ -152,6 +153,22 @@ def _validate(schema: str, data: Any, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+AREA_FILES = ROOT / "vexora_sandbox" / "protocol" / "areas"
+
+
+def _shipped_areas() -> list[dict[str, Any]]:
+    files = sorted(p for p in AREA_FILES.glob("*.yaml") if not p.name.startswith("_"))
+    return [yaml.safe_load(p.read_text("utf-8")) for p in files]
+
+
+def _endpoint_names() -> set[str]:
+    return {name for area in _shipped_areas() for name in area.get("endpoints", {})}
+
+
+def _area_with(endpoints: set[str]) -> dict[str, Any]:
+    return next(a for a in _shipped_areas() if endpoints <= set(a.get("endpoints", {})))
+
+
 @pytest.mark.parametrize("block", of("yaml"), ids=ids(of("yaml")))
 def test_a_yaml_block_loads_as_what_it_shows(block: Block, tmp_path: Path) -> None:
     from vexora_sandbox.protocol.rules import load_areas
@@ -164,6 +181,17 @@ def test_a_yaml_block_loads_as_what_it_shows(block: Block, tmp_path: Path) -> No
         _validate("vendor.github-workflows", {"on": "push", **data}, tmp_path)
     elif isinstance(data, dict) and "services" in data:  # docker compose
         _validate("vendor.compose-spec", data, tmp_path)
+    elif isinstance(data, dict) and data and set(data) <= _endpoint_names():
+        # Endpoints of an area file: laid over a shipped area that has them, and loaded.
+        area = _area_with(set(data))
+        for name, endpoint in data.items():
+            shipped = area["endpoints"][name]
+            shipped["fields"] = {**shipped.get("fields", {}), **endpoint.pop("fields", {})}
+            shipped.update(endpoint)
+        area["area"] = "doc-block"
+        (tmp_path / "areas").mkdir()
+        (tmp_path / "areas" / "doc-block.yaml").write_text(yaml.safe_dump(area), "utf-8")
+        assert "doc-block" in load_areas([tmp_path / "areas"])
     elif isinstance(data, dict) and "area" in data:  # an area rule file
         (tmp_path / "areas").mkdir()
         path.rename(tmp_path / "areas" / f"{data['area']}.yaml")
