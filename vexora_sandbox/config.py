@@ -5,7 +5,9 @@
 config-file key. Flags win over the environment, the environment over the file, the file
 over the defaults. ``CLIENT_VARIABLES`` names the variables the clients of a running
 sandbox read (the pytest plugin, the remote commands). This module is the only one that
-reads ``os.environ``. ``docs/configuration.md`` lists them all.
+reads the sandbox's variables from ``os.environ``; the console's colours alone also look at
+the terminal's own convention, ``NO_COLOR``. ``docs/configuration.md`` lists
+them all.
 """
 
 from __future__ import annotations

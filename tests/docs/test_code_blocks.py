@@ -19,7 +19,7 @@ the day it lands:
 - ``yaml``: loaded by what reads it: a config file by load_config, scenarios by the
   scenario loader, an area file (or its endpoints, laid over a shipped area) by the area
   loader, a GitHub workflow and a compose file
-  validated against their schemas.
+  validated against their schemas, a Prometheus scrape configuration's paths scraped.
 - ``json``: parsed; a gateway answer has the gateway's envelope.
 - Every ``VEXORA_SANDBOX_*`` name in any block is a variable the code reads.
 
@@ -170,7 +170,9 @@ def _area_with(endpoints: set[str]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("block", of("yaml"), ids=ids(of("yaml")))
-def test_a_yaml_block_loads_as_what_it_shows(block: Block, tmp_path: Path) -> None:
+def test_a_yaml_block_loads_as_what_it_shows(
+    block: Block, tmp_path: Path, sandbox: SandboxServer
+) -> None:
     from vexora_sandbox.protocol.rules import load_areas
     from vexora_sandbox.scenarios.loader import load_scenarios
 
@@ -179,6 +181,11 @@ def test_a_yaml_block_loads_as_what_it_shows(block: Block, tmp_path: Path) -> No
     path.write_text(block.code, "utf-8")
     if isinstance(data, dict) and "jobs" in data:  # a GitHub Actions workflow, or its jobs
         _validate("vendor.github-workflows", {"on": "push", **data}, tmp_path)
+    elif isinstance(data, dict) and "scrape_configs" in data:  # Prometheus: the paths answer
+        for job in data["scrape_configs"]:
+            url = sandbox.url + job.get("metrics_path", "/metrics")
+            with urllib.request.urlopen(url, timeout=30) as response:
+                assert response.status == 200, f"{block.id}: {url}"
     elif isinstance(data, dict) and "services" in data:  # docker compose
         _validate("vendor.compose-spec", data, tmp_path)
     elif isinstance(data, dict) and data and set(data) <= _endpoint_names():
