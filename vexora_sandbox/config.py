@@ -169,7 +169,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "ip_daily_limits",
-        _bool,
+        v.parse_bool,
         "ip_daily_limits",
         "apply Japan's and South Korea's per-IP daily pay-in limits",
     ),
