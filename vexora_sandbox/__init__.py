@@ -14,6 +14,7 @@ from vexora_sandbox._version import __version__
 if TYPE_CHECKING:
     from vexora_sandbox.app import create_app
     from vexora_sandbox.config import SandboxConfig, load_config
+    from vexora_sandbox.domain.store import Merchant
     from vexora_sandbox.protocol.signing import canonical_string, sign, verify
     from vexora_sandbox.testing import (
         AdminClient,
@@ -29,6 +30,7 @@ _HOMES = {
     "create_app": "vexora_sandbox.app",
     "SandboxConfig": "vexora_sandbox.config",
     "load_config": "vexora_sandbox.config",
+    "Merchant": "vexora_sandbox.domain.store",
     "canonical_string": "vexora_sandbox.protocol.signing",
     "sign": "vexora_sandbox.protocol.signing",
     "verify": "vexora_sandbox.protocol.signing",
@@ -44,6 +46,7 @@ _HOMES = {
 __all__ = [
     "AdminClient",
     "CallbackReceiver",
+    "Merchant",
     "ReceivedCallback",
     "Reply",
     "SandboxClient",

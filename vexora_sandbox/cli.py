@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from vexora_sandbox._version import __version__
 from vexora_sandbox.commands import example, listen, remote, serve, signing, state
-from vexora_sandbox.commands.common import EXIT_USAGE, AdminFailure, HelpFormatter, UsageError
+from vexora_sandbox.commands.common import EXIT_USAGE, Failure, HelpFormatter, UsageError
 from vexora_sandbox.errors import ConfigError
 
 
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"vexora-sandbox {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except AdminFailure as exc:
+    except Failure as exc:
         print(f"vexora-sandbox {args.command}: {exc}", file=sys.stderr)
         return 1
     except ConfigError as exc:

@@ -1,19 +1,26 @@
-"""SandboxConfig and load_config: the only place that reads ``os.environ``.
+"""SandboxConfig and load_config; the one home of every setting's names.
 
-Every setting has a flag, an environment variable and a config-file key of the same
-meaning. Flags win over the environment, the environment over the file, the file over the
-defaults. ``docs/configuration.md`` lists them all.
+``SETTINGS`` describes each setting of the server once: ``serve``'s flags and the
+``VEXORA_SANDBOX_*`` environment variables are generated from it, and each has a
+config-file key. Flags win over the environment, the environment over the file, the file
+over the defaults. ``CLIENT_VARIABLES`` names the variables the clients of a running
+sandbox read (the pytest plugin, the remote commands). This module is the only one that
+reads the sandbox's variables from ``os.environ``; the console's colours alone also look at
+the terminal's own convention, ``NO_COLOR``. ``docs/configuration.md`` lists
+them all.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from vexora_sandbox import setting_values as v
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.errors import ConfigError, ConfigProblem
 from vexora_sandbox.yamlfile import YamlDoc, read_yaml
@@ -69,108 +76,11 @@ class SandboxConfig:
         return dataclasses.replace(self, **changes)
 
 
-# --- parsing helpers: each takes a raw value and returns the typed one or raises ValueError
-
-
-def _int(lo: int, hi: int) -> Callable[[Any], int]:
-    def parse(raw: Any) -> int:
-        if isinstance(raw, bool):
-            raise ValueError(f"must be a whole number; got {raw!r}")
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise ValueError(f"must be a whole number; got {raw!r}") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}; got {value}")
-        return value
-
-    return parse
-
-
-def _positive_float(raw: Any, *, zero_ok: bool = False) -> float:
-    if isinstance(raw, bool):
-        raise ValueError(f"must be a number; got {raw!r}")
-    try:
-        value = float(str(raw).strip().removesuffix("s"))
-    except ValueError:
-        raise ValueError(f"must be a number; got {raw!r}") from None
-    if value < 0 or (value == 0 and not zero_ok) or value != value or value == float("inf"):
-        raise ValueError(
-            f"must be a {'non-negative' if zero_ok else 'positive'} number; got {raw!r}"
-        )
-    return value
-
-
-def _float(raw: Any) -> float:
-    return _positive_float(raw)
-
-
-def _float0(raw: Any) -> float:
-    return _positive_float(raw, zero_ok=True)
-
-
-def _optional_float(raw: Any) -> float | None:
-    if raw is None or str(raw).strip().lower() in ("", "off", "none"):
-        return None
-    return _positive_float(raw)
-
-
-def _choice(*allowed: str) -> Callable[[Any], str]:
-    def parse(raw: Any) -> str:
-        value = str(raw).strip().lower()
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}; got {raw!r}")
-        return value
-
-    return parse
-
-
-def _text(raw: Any) -> str:
-    if not isinstance(raw, str | int) or isinstance(raw, bool) or str(raw) == "":
-        raise ValueError(f"must be a non-empty string; got {raw!r}")
-    return str(raw)
-
-
-def _optional_text(raw: Any) -> str | None:
-    return None if raw is None or raw == "" else _text(raw)
-
-
-def _state(raw: Any) -> str | None:
-    """A state file's path; ``:memory:`` (or empty) keeps the state in memory."""
-    if raw is None or raw == "" or raw == ":memory:":
-        return None
-    return _text(raw)
-
-
-def _bool(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    value = str(raw).strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError(f"must be true or false; got {raw!r}")
-
-
-def _text_list(raw: Any) -> tuple[str, ...]:
-    items = raw.split(",") if isinstance(raw, str) else raw
-    if not isinstance(items, list | tuple) or not items:
-        raise ValueError(f"must be a non-empty list of strings; got {raw!r}")
-    return tuple(_text(item) if isinstance(raw, list) else str(item).strip() for item in items)
-
-
-def _durations(raw: Any) -> tuple[float, ...]:
-    items = raw.split(",") if isinstance(raw, str) else raw
-    if isinstance(raw, str) and not raw.strip():
-        return ()
-    if not isinstance(items, list | tuple):
-        raise ValueError(f"must be a list of durations in seconds; got {raw!r}")
-    return tuple(_float0(item) for item in items)
-
-
 @dataclass(frozen=True)
 class Setting:
+    """One setting: its flag of ``serve``, environment variable and file key, all derived
+    from ``name`` but the file key, which groups the callback settings."""
+
     name: str
     parse: Callable[[Any], Any]
     file_key: str
@@ -180,128 +90,176 @@ class Setting:
     def env(self) -> str:
         return ENV_PREFIX + self.name.upper()
 
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("host", _text, "host", "address to listen on"),
-    Setting("port", _int(0, 65535), "port", "port to listen on (0 picks a free one)"),
+    Setting("host", v.parse_text, "host", "address to listen on"),
+    Setting("port", v.parse_int(0, 65535), "port", "port to listen on; 0 picks a free one"),
     Setting(
         "validation",
-        _choice("strict", "lenient"),
+        v.Choice(("strict", "lenient")),
         "validation",
         "strict checks every field rule; lenient only presence and types",
     ),
-    Setting("seed", _int(0, 2**63), "seed", "makes platform order numbers reproducible"),
-    Setting("scenarios", _optional_text, "scenarios", "scenario file or directory"),
-    Setting("watch", _bool, "watch", "reload scenarios when a file changes"),
+    Setting("seed", v.parse_int(0, 2**63), "seed", "makes platform order numbers reproducible"),
+    Setting("scenarios", v.parse_optional_text, "scenarios", "scenario file or directory"),
+    Setting("watch", v.parse_bool, "watch", "reload scenarios when a file changes"),
     Setting(
         "time_scale",
-        _float,
+        v.parse_float,
         "time_scale",
-        "multiplies every callback delay and retry interval (0.001: 1000x faster)",
+        "multiplies every callback delay and retry interval: 0.001 runs the gateway's "
+        "10-hour retry schedule in 36 s",
     ),
     Setting(
         "clock",
-        _choice("system", "manual"),
+        v.Choice(("system", "manual")),
         "clock",
         "manual: business time moves only by POST /_sandbox/clock/advance",
     ),
     Setting(
         "callback_ack",
-        _text_list,
+        v.parse_text_list,
         "callbacks.ack",
         "callback answers that count as acknowledged (comma-separated)",
     ),
-    Setting("callback_timeout", _float, "callbacks.timeout", "seconds per callback attempt"),
+    Setting("callback_timeout", v.parse_float, "callbacks.timeout", "seconds per callback attempt"),
     Setting(
         "callback_retries",
-        _durations,
+        v.parse_durations,
         "callbacks.retries",
-        "seconds between retries of an unacknowledged callback",
+        "seconds between retries of an unacknowledged callback (comma-separated)",
     ),
     Setting(
         "callback_concurrency",
-        _int(1, 10_000),
+        v.parse_int(1, 10_000),
         "callbacks.concurrency",
         "callback requests in flight at once",
     ),
     Setting(
         "callback_max_response",
-        _int(0, 64 * 1024 * 1024),
+        v.parse_int(0, 64 * 1024 * 1024),
         "callbacks.max_response",
         "bytes of a callback answer read at most",
     ),
     Setting(
         "journal_size",
-        _int(1, 10_000_000),
+        v.parse_int(1, 10_000_000),
         "journal_size",
         "entries kept in each journal (requests, callback attempts)",
     ),
     Setting(
         "admin_token",
-        _optional_text,
+        v.parse_optional_text,
         "admin_token",
         "bearer token required by /_sandbox/ routes except health",
     ),
     Setting(
         "max_body_bytes",
-        _int(1, 256 * 1024 * 1024),
+        v.parse_int(1, 256 * 1024 * 1024),
         "max_body_bytes",
         "largest request body accepted",
     ),
     Setting(
         "timestamp_window",
-        _optional_float,
+        v.parse_optional_float,
         "timestamp_window",
         "reject requests whose timestamp is further than this many seconds from now",
     ),
     Setting(
         "ip_daily_limits",
-        _bool,
+        v.parse_bool,
         "ip_daily_limits",
         "apply Japan's and South Korea's per-IP daily pay-in limits",
     ),
     Setting(
         "settlement_delay",
-        _float0,
+        v.parse_float0,
         "settlement_delay",
         "seconds before collected pay-ins settle into available (scaled)",
     ),
-    Setting("areas_dir", _optional_text, "areas_dir", "directory of extra area rule files"),
+    Setting("areas_dir", v.parse_optional_text, "areas_dir", "directory of extra area rule files"),
     Setting(
         "public_url",
-        _optional_text,
+        v.parse_optional_text,
         "public_url",
         "base URL used in payment links (default: the listening address)",
     ),
     Setting(
         "keepalive_timeout",
-        _float,
+        v.parse_float,
         "keepalive_timeout",
         "seconds a connection may stay open without sending a complete request head "
         "(idle between requests, or sending its headers)",
     ),
     Setting(
         "expected_sign",
-        _choice("auto", "on", "off"),
+        v.Choice(("auto", "on", "off")),
         "expected_sign",
         "send X-Sandbox-Expected-Sign on a sign error: on, off, or auto (only when listening "
         "on a loopback address)",
     ),
-    Setting("log_level", _choice("debug", "info", "warning", "error"), "log_level", "log level"),
+    Setting("log_level", v.Choice(("debug", "info", "warning", "error")), "log_level", "log level"),
     Setting(
         "log_format",
-        _choice("human", "json"),
+        v.Choice(("human", "json")),
         "log_format",
         "the console's lines: human, or one JSON object per line",
     ),
-    Setting("quiet", _bool, "quiet", "print no line per call and callback attempt"),
+    Setting("quiet", v.parse_bool, "quiet", "print no line per call and callback attempt"),
     Setting(
         "state",
-        _state,
+        v.parse_state,
         "state",
         "SQLite file keeping orders, balances and callbacks across restarts (:memory: for none)",
     ),
 )
+# The config file itself: a flag and a variable, but no key of the file.
+CONFIG_FILE = Setting("config", v.parse_text, "", "YAML config file (merchants and any setting)")
+
+
+@dataclass(frozen=True)
+class ClientVariable:
+    """A variable read by the clients of a running sandbox: the pytest plugin, the test
+    helpers and the ``status``/``replay``/``force`` commands."""
+
+    name: str
+    help: str
+    default: str = ""
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+CLIENT_VARIABLES: tuple[ClientVariable, ...] = (
+    ClientVariable("url", "base URL of a running sandbox to use instead of starting one"),
+    ClientVariable("admin_token", "that sandbox's admin token"),
+    ClientVariable("merchant_no", "the merchant the plugin's calls are made as"),
+    ClientVariable("secret", "that merchant's secret"),
+    ClientVariable(
+        "receiver_host", "address the plugin's callback receiver listens on", "127.0.0.1"
+    ),
+    ClientVariable(
+        "receiver_advertised_host", "host name the callback receiver's URL gives the sandbox"
+    ),
+)
+CLIENT = {c.name: c for c in CLIENT_VARIABLES}
+
+
+def client_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The client variables that are set and not blank, by name (``url``, ``secret``...).
+
+    ``environ`` defaults to ``os.environ``, read at the call.
+    """
+    source = os.environ if environ is None else environ
+    found = {c.name: source.get(c.env, "").strip() for c in CLIENT_VARIABLES}
+    return {name: value for name, value in found.items() if value}
+
+
 _BY_NAME = {s.name: s for s in SETTINGS}
 _FILE_KEYS = {"merchants"} | {s.file_key.split(".")[0] for s in SETTINGS}
 _CALLBACK_KEYS = {s.file_key.split(".")[1] for s in SETTINGS if s.file_key.startswith("callbacks.")}
@@ -430,11 +388,12 @@ def load_config(
     """Merge defaults < file < environment < flags; raise ConfigError naming every problem.
 
     ``flags`` holds setting names (``port``, ``time_scale``...) with None for "not given".
-    ``file`` defaults to ``flags["config"]``, then ``VEXORA_SANDBOX_CONFIG``.
+    ``environ`` defaults to ``os.environ``. ``file`` defaults to ``flags["config"]``, then
+    ``VEXORA_SANDBOX_CONFIG``.
     """
-    flags = {k: v for k, v in (flags or {}).items() if v is not None}
-    environ = environ or {}
-    path = flags.pop("config", None) or file or environ.get(ENV_PREFIX + "CONFIG") or None
+    flags = {k: raw for k, raw in (flags or {}).items() if raw is not None}
+    environ = os.environ if environ is None else environ
+    path = flags.pop(CONFIG_FILE.name, None) or file or environ.get(CONFIG_FILE.env) or None
     values: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
     if path:
@@ -458,7 +417,7 @@ def load_config(
         try:
             values[name] = known.parse(raw)
         except ValueError as exc:
-            problems.append(ConfigProblem("--" + name.replace("_", "-"), str(exc)))
+            problems.append(ConfigProblem(known.flag, str(exc)))
     if problems:
         raise ConfigError(problems)
     return SandboxConfig(**values)

@@ -16,36 +16,34 @@ fixtures (docs/pytest.md):
 
 An exception raised inside the in-process sandbox while a test runs fails that test with
 the exception's own traceback.
+
+Loading the plugin imports neither aiohttp nor the server: a merchant's ``pytest`` starts as
+fast without them, and the server is imported by the first fixture that needs it.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
+import inspect
+import sys
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from vexora_sandbox.config import SandboxConfig
-from vexora_sandbox.testing import (
-    DEFAULT_RECEIVER_HOST,
-    CallbackReceiver,
-    Reply,
-    SandboxClient,
-    SandboxError,
-    SandboxServer,
-)
+from vexora_sandbox.config import CLIENT, SandboxConfig, client_environment
 
-ENV_URL = "VEXORA_SANDBOX_URL"
-ENV_ADMIN_TOKEN = "VEXORA_SANDBOX_ADMIN_TOKEN"
-ENV_MERCHANT_NO = "VEXORA_SANDBOX_MERCHANT_NO"
-ENV_SECRET = "VEXORA_SANDBOX_SECRET"
-ENV_RECEIVER_HOST = "VEXORA_SANDBOX_RECEIVER_HOST"
-ENV_RECEIVER_ADVERTISED_HOST = "VEXORA_SANDBOX_RECEIVER_ADVERTISED_HOST"
+if TYPE_CHECKING:
+    from vexora_sandbox.testing import CallbackReceiver, SandboxClient
 # The in-process sandbox runs callback delays and retries 100 times faster: the default
 # SUCCESS callback comes 20 ms after the payout instead of 2 s.
 DEFAULT_TIME_SCALE = 0.01
 _SESSION_FIXTURE = "_vexora_sandbox_session"
+_CONFIG_FIXTURE = "vexora_sandbox_config"
+# The folder of the file that defines the vexora_sandbox_config in use (a conftest.py).
+_CONFIG_HOME = pytest.StashKey[Path]()
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,9 @@ class SandboxTarget:
     receiver_advertised_host: str | None
 
 
-def sandbox_target(config: SandboxConfig, environ: Mapping[str, str]) -> SandboxTarget:
+def sandbox_target(
+    config: SandboxConfig, environ: Mapping[str, str] | None = None
+) -> SandboxTarget:
     """The sandbox to use: ``VEXORA_SANDBOX_URL`` if set, else ``config`` in-process.
 
     For an external sandbox the merchant and the admin token come from
@@ -74,9 +74,10 @@ def sandbox_target(config: SandboxConfig, environ: Mapping[str, str]) -> Sandbox
     is advertised as ``VEXORA_SANDBOX_RECEIVER_ADVERTISED_HOST``.
     """
     merchant = config.merchants[0]
-    url = environ.get(ENV_URL, "").strip() or None
-    receiver_host = environ.get(ENV_RECEIVER_HOST, "").strip() or DEFAULT_RECEIVER_HOST
-    advertised_host = environ.get(ENV_RECEIVER_ADVERTISED_HOST, "").strip() or None
+    env = client_environment(environ)
+    url = env.get("url")
+    receiver_host = env.get("receiver_host") or CLIENT["receiver_host"].default
+    advertised_host = env.get("receiver_advertised_host")
     if url is None:
         return SandboxTarget(
             None,
@@ -88,9 +89,9 @@ def sandbox_target(config: SandboxConfig, environ: Mapping[str, str]) -> Sandbox
         )
     return SandboxTarget(
         url,
-        environ.get(ENV_MERCHANT_NO) or merchant.merchant_no,
-        environ.get(ENV_SECRET) or merchant.secret,
-        environ.get(ENV_ADMIN_TOKEN) or config.admin_token,
+        env.get("merchant_no") or merchant.merchant_no,
+        env.get("secret") or merchant.secret,
+        env.get("admin_token") or config.admin_token,
         receiver_host,
         advertised_host,
     )
@@ -99,9 +100,33 @@ def sandbox_target(config: SandboxConfig, environ: Mapping[str, str]) -> Sandbox
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "vexora_sandbox_wait",
-        "seconds to wait for the sandbox named by VEXORA_SANDBOX_URL to answer (default 10)",
+        f"seconds to wait for the sandbox named by {CLIENT['url'].env} to answer (default 10)",
         default="10",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> None:
+    """Note where the vexora_sandbox_config in use is defined, to resolve its paths there."""
+    if fixturedef.argname == _CONFIG_FIXTURE:
+        with contextlib.suppress(TypeError):  # a builtin or C function has no file
+            request.config.stash[_CONFIG_HOME] = Path(inspect.getfile(fixturedef.func)).parent
+
+
+def resolve_paths(config: SandboxConfig, home: Path) -> SandboxConfig:
+    """``config`` with its relative ``scenarios`` and ``areas_dir`` made absolute from ``home``.
+
+    ``scenarios="scenarios"`` in a conftest.py means the folder beside that file, whatever
+    directory pytest runs from; an error then names the absolute path that was tried.
+    """
+    changes = {
+        name: str(home / value)
+        for name in ("scenarios", "areas_dir")
+        if (value := getattr(config, name)) and not Path(value).is_absolute()
+    }
+    return config.replace(**changes) if changes else config
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +141,7 @@ def vexora_sandbox_config() -> SandboxConfig:
 
 @pytest.fixture(scope="session")
 def _vexora_sandbox_target(vexora_sandbox_config: SandboxConfig) -> SandboxTarget:
-    return sandbox_target(vexora_sandbox_config, os.environ)
+    return sandbox_target(vexora_sandbox_config)
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +151,8 @@ def _vexora_sandbox_session(
     _vexora_sandbox_target: SandboxTarget,
 ) -> Iterator[SandboxClient]:
     """One sandbox for the session, started by the first test that asks for it."""
+    from vexora_sandbox.testing import SandboxClient, SandboxError, SandboxServer
+
     target = _vexora_sandbox_target
     if target.url is not None:
         client = SandboxClient(
@@ -137,10 +164,13 @@ def _vexora_sandbox_session(
         try:
             client.wait_ready(float(request.config.getini("vexora_sandbox_wait")))
         except SandboxError as exc:
-            pytest.fail(f"{exc}; {ENV_URL} names a sandbox that is not running", pytrace=False)
+            pytest.fail(
+                f"{exc}; {CLIENT['url'].env} names a sandbox that is not running", pytrace=False
+            )
         yield client
         return
-    with SandboxServer(vexora_sandbox_config) as server:
+    home = request.config.stash.get(_CONFIG_HOME, request.config.rootpath)
+    with SandboxServer(resolve_paths(vexora_sandbox_config, home)) as server:
         yield server
 
 
@@ -152,6 +182,8 @@ def vexora_sandbox(_vexora_sandbox_session: SandboxClient) -> SandboxClient:
     have ``url``, ``merchant_no``, ``secret``, ``admin``, ``payout(...)``,
     ``query_payout(...)``, ``call(...)`` and ``reset()``.
     """
+    from vexora_sandbox.testing import SandboxError
+
     try:
         _vexora_sandbox_session.reset()
     except SandboxError as exc:
@@ -163,6 +195,8 @@ def vexora_sandbox(_vexora_sandbox_session: SandboxClient) -> SandboxClient:
 def _vexora_callback_receiver_session(
     _vexora_sandbox_target: SandboxTarget,
 ) -> Iterator[CallbackReceiver]:
+    from vexora_sandbox.testing import CallbackReceiver
+
     target = _vexora_sandbox_target
     receiver = CallbackReceiver(
         secret=target.secret,
@@ -174,7 +208,7 @@ def _vexora_callback_receiver_session(
     except OSError as exc:
         pytest.fail(
             f"the callback receiver cannot listen on {target.receiver_host!r} "
-            f"({ENV_RECEIVER_HOST}): {exc}",
+            f"({CLIENT['receiver_host'].env}): {exc}",
             pytrace=False,
         )
     with receiver:
@@ -192,6 +226,8 @@ def vexora_callback_receiver(
     ``VEXORA_SANDBOX_RECEIVER_ADVERTISED_HOST`` (default: that address, 127.0.0.1 for
     0.0.0.0), for a sandbox in another network namespace.
     """
+    from vexora_sandbox.testing import Reply
+
     receiver = _vexora_callback_receiver_session
     receiver.clear()
     receiver.secret = _vexora_sandbox_target.secret
@@ -216,6 +252,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 def _raise_sandbox_errors(item: pytest.Item) -> None:
     funcargs = getattr(item, "funcargs", None) or {}
     sandbox = funcargs.get(_SESSION_FIXTURE)
+    if sandbox is None or "vexora_sandbox.testing.server" not in sys.modules:
+        return  # no test asked for a sandbox, so no server was ever imported or started
+    from vexora_sandbox.testing import SandboxServer
+
     if not isinstance(sandbox, SandboxServer) or not sandbox.errors:
         return
     sandbox.errors[0].add_note(

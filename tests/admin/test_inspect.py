@@ -226,7 +226,8 @@ async def test_a_long_poll_returns_as_soon_as_the_callback_lands(
     assert status == 200
     assert [c["tradeNo"] for c in body["callbacks"]] == ["T1"]
     assert body["callbacks"][0]["attempts"][0]["responseBody"] == "OK"
-    assert elapsed < 2, f"the long-poll took {elapsed:.2f} s of its 10"
+    # Generous for a busy machine, yet far from the 10 s the poll would wait without it.
+    assert elapsed < 8, f"the long-poll took {elapsed:.2f} s of its 10"
 
 
 async def test_a_long_poll_already_satisfied_answers_at_once(admin: Admin, payout: Payout) -> None:
@@ -235,7 +236,7 @@ async def test_a_long_poll_already_satisfied_answers_at_once(admin: Admin, payou
     started = time.monotonic()
     status, body = await admin("GET", "callbacks", params={"tradeNo": "T1", "wait": "30"})
     assert (status, body["count"]) == (200, 1)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10  # of its 30
 
 
 async def test_a_long_poll_waits_for_a_callback_that_was_attempted_not_only_queued(
@@ -253,7 +254,7 @@ async def test_a_long_poll_times_out_with_408(admin: Admin) -> None:
     elapsed = time.monotonic() - started
     assert status == 408
     assert body == {"error": "no matching callback was sent within 0.3 seconds"}
-    assert 0.3 <= elapsed < 2
+    assert 0.3 <= elapsed < 5  # the wait is a floor; the ceiling only a sanity bound
 
 
 @pytest.mark.parametrize(

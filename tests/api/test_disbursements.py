@@ -287,6 +287,12 @@ async def test_a_repeated_trade_no_is_refused_and_the_first_order_untouched(
         "status": "0015",
         "message": "Processing",
     }
+    # The refused duplicate froze nothing: only the first payout's 250 is frozen.
+    _, balance = await gateway("queryBalance", {"timestamp": "1764000000000"})
+    assert (balance["data"]["availableAmount"], balance["data"]["freezeAmount"]) == (
+        "99999750.00",
+        "250.00",
+    )
 
 
 async def test_a_payout_freezes_its_amount(gateway: Gateway, app: web.Application) -> None:

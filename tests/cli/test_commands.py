@@ -379,12 +379,12 @@ def test_every_example_passes_its_areas_strict_rules(
     assert set(body) - {"sign"} <= {f.name for f in rules.fields}
 
 
-@pytest.mark.parametrize("area", sorted(AREAS))
+@pytest.mark.parametrize(
+    "area", sorted(a for a in AREAS if AREAS[a].rules_for("disbursements") is not None)
+)
 async def test_every_areas_example_payout_is_accepted_by_the_sandbox(
     area: str, client: Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if AREAS[area].rules_for("disbursements") is None:
-        pytest.skip(f"{area} has no payouts")
     body = example(capsys, "--area", area, "--seed", "1")
     response = await client.post(
         f"/{area}/v1/vexora/disbursements", json=body, headers={"merchantNo": "0000000001"}
@@ -441,17 +441,6 @@ def test_an_unknown_area_or_endpoint_is_exit_2(
     code, out, err = run(capsys, "example", *argv)
     assert (code, out) == (2, "")
     assert err.startswith(f"vexora-sandbox example: {error}")
-
-
-def test_example_without_faker_says_how_to_get_it(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "faker", None)  # import faker raises ImportError
-    code, out, err = run(capsys, "example")
-    assert (code, out) == (2, "")
-    assert err == (
-        "vexora-sandbox example: example needs Faker: pip install 'vexora-sandbox[examples]'\n"
-    )
 
 
 def test_serving_never_imports_faker() -> None:
@@ -577,11 +566,6 @@ def test_replay_sends_the_same_bytes_again(
         (["status", "NOPE"], "the sandbox answered HTTP 404: no order with tradeNo NOPE"),
         (["replay", "999999"], "the sandbox answered HTTP 404: no callback with id 999999"),
         (["force", "NOPE", "0000"], "the sandbox answered HTTP 404: no order with tradeNo NOPE"),
-        (
-            ["status", "--admin-token", "wrong"],
-            "the sandbox answered HTTP 401: this sandbox requires "
-            "'Authorization: Bearer <admin token>'",
-        ),
     ],
 )
 def test_admin_errors_are_exit_1_with_the_sandboxs_message(

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import MERCHANT_NO, SECRET, signed
-from tests.payins.conftest import NOW_MS, failed, payin_body
+from tests.payins.conftest import NOW_MS, TIMESTAMP, failed, payin_body
 from vexora_sandbox import SandboxConfig, keys, sign
 from vexora_sandbox.testing import CallbackReceiver
 
@@ -152,6 +152,13 @@ async def test_a_repeated_trade_no_is_a_request_error(gateway: Gateway) -> None:
     await gateway("checkout", payin_body("kenya"), prefix="/kenya")
     _, answer = await gateway("checkout", payin_body("kenya"), prefix="/kenya")
     assert answer == failed("duplicate tradeNo: P20261124000001 was already used by this merchant")
+    # Nothing moved: a pay-in changes the balance only once paid, a refused one never.
+    _, balance = await gateway("queryBalance", {"timestamp": TIMESTAMP}, prefix="/kenya")
+    assert balance["data"] == {
+        "availableAmount": "100000000.00",
+        "freezeAmount": "0.00",
+        "unsettledAmount": "0.00",
+    }
 
 
 async def test_a_payout_trade_no_cannot_be_reused_for_a_checkout(gateway: Gateway) -> None:
@@ -159,6 +166,12 @@ async def test_a_payout_trade_no_cannot_be_reused_for_a_checkout(gateway: Gatewa
     assert (await gateway("disbursements", payout, prefix="/kenya"))[1]["code"] == "0000"
     _, answer = await gateway("checkout", payin_body("kenya"), prefix="/kenya")
     assert answer["msg"] == "duplicate tradeNo: P20261124000001 was already used by this merchant"
+    # Only the payout's 1000 is frozen; the refused checkout left no trace.
+    _, balance = await gateway("queryBalance", {"timestamp": TIMESTAMP}, prefix="/kenya")
+    assert (balance["data"]["freezeAmount"], balance["data"]["unsettledAmount"]) == (
+        "1000.00",
+        "0.00",
+    )
 
 
 async def test_a_wrong_sign_is_a_request_error(client: Client) -> None:

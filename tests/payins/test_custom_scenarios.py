@@ -27,7 +27,7 @@ SCENARIOS = """
   response: {code: "8000", msg: "channel closed", delay: 300ms}
 - name: slow-answer
   match: {endpoint: [checkout, deposits], body: {amount: {equals: "3333"}}}
-  response: {delay: 500ms}
+  response: {delay: 2s}
   callbacks: [{after: 1s, status: "0000"}]
 - name: submit-with-a-bad-trx-id
   match: {endpoint: payinSubmit, body: {trxId: {prefix: BAD}}}
@@ -79,10 +79,13 @@ async def test_a_slow_answer_has_already_created_the_payin(
 ) -> None:
     body = payin_body("kenya", endpoint, amount="3333")
     call = asyncio.ensure_future(gateway(endpoint, body, prefix="/kenya"))
-    await asyncio.sleep(0.25)
-    exists_while_waiting = app[keys.STORE].has(MERCHANT_NO, "P20261124000001")
+    for _ in range(1000):  # until the order exists (at most 5 s)
+        if app[keys.STORE].has(MERCHANT_NO, "P20261124000001"):
+            break
+        await asyncio.sleep(0.005)
+    assert app[keys.STORE].has(MERCHANT_NO, "P20261124000001")
+    assert not call.done(), "the order must exist while its answer is still delayed"
     _, answer = await call
-    assert exists_while_waiting
     assert answer["code"] == "0000"
 
 

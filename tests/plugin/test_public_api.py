@@ -19,6 +19,7 @@ PROMISED = {
     "ReceivedCallback",
     "SandboxError",
     "SandboxConfig",
+    "Merchant",  # for vexora_sandbox_config's merchants (docs/pytest.md)
 }
 
 

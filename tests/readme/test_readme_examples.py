@@ -30,8 +30,11 @@ def sandbox() -> Iterator[SandboxServer]:
 
 def test_the_readme_starts_with_the_setup_and_the_test_command() -> None:
     setup, tests = blocks("sh")[:2]
-    assert "pip install -e '.[test]'" in setup and "vexora-sandbox serve" in setup
-    assert tests.strip() == ".venv/bin/pytest"
+    # The first installs only what serving needs (no extras) and starts the sandbox.
+    assert setup.strip() == (
+        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/vexora-sandbox serve"
+    )
+    assert tests.strip() == ".venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
 
 
 def test_the_python_example_sends_an_accepted_payout(
@@ -68,10 +71,10 @@ def test_the_pytest_example_passes_with_the_installed_plugin(tmp_path: Path) -> 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_the_example_piped_into_curl_is_accepted(sandbox: SandboxServer) -> None:
-    (example,) = [b for b in blocks("sh") if b.startswith("vexora-sandbox example")]
+    (example,) = [b for b in blocks("sh") if b.startswith(".venv/bin/vexora-sandbox example")]
     command = Path(sys.executable).parent / "vexora-sandbox"
     script = example.replace(PRINTED_URL, sandbox.url).replace("\\\n", " ")
-    script = script.replace("vexora-sandbox example", f"{command} example", 1)
+    script = script.replace(".venv/bin/vexora-sandbox", str(command), 1)
     result = subprocess.run(script, shell=True, capture_output=True, text=True, timeout=60)
     answer = json.loads(result.stdout)
     assert (answer["code"], answer["data"]["status"]) == ("0000", "0015"), result.stderr

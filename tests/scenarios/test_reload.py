@@ -256,9 +256,18 @@ async def test_watch_keeps_the_previous_set_on_an_invalid_change(
 
 
 async def test_without_watch_a_change_waits_for_reload(
-    client: Client, gateway: Gateway, scenario_file: Path
+    client: Client, gateway: Gateway, scenario_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A watcher, were one running, would poll 25 times in the half second waited below.
+    monkeypatch.setattr(app_module, "WATCH_INTERVAL", 0.02)
+    watchers = [t for t in asyncio.all_tasks() if t.get_name() == "vexora-scenario-watcher"]
+    assert watchers == []
     replace(scenario_file, NEW)
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
     assert (await listed(client))["generation"] == 1
     assert await answer_msg(gateway, "880000000111", "T1") == "old answer"
+    # The change waits for the reload that is asked for.
+    response = await client.post("/_sandbox/scenarios/reload")
+    assert response.status == 200
+    assert (await listed(client))["generation"] == 2
+    assert await answer_msg(gateway, "880000000111", "T2") == "new answer"

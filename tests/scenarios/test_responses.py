@@ -269,9 +269,12 @@ async def test_delay_is_not_scaled_by_time_scale(
 async def test_a_delayed_answer_already_created_the_order(
     make_client: Callable[[str], Awaitable[Client]],
 ) -> None:
-    client = await make_client(scenario("{delay: 500ms}"))
+    client = await make_client(scenario("{delay: 2s}"))
     call = asyncio.create_task(post(client, body()))
-    await asyncio.sleep(0.25)
-    exists_while_waiting = order_exists(client)
+    for _ in range(1000):  # until the order exists (at most 5 s)
+        if order_exists(client):
+            break
+        await asyncio.sleep(0.005)
+    assert order_exists(client)
+    assert not call.done(), "the order must exist while its answer is still delayed"
     await call
-    assert exists_while_waiting

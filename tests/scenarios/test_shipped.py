@@ -8,6 +8,7 @@ the manual clock, with its status, message and sign.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections.abc import Awaitable, Callable
@@ -129,6 +130,46 @@ def test_every_shipped_payout_scenario_has_a_row() -> None:
     )
 
 
+README = Path(__file__).parents[2] / "README.md"
+
+
+def readme_table() -> dict[str, str]:
+    """The README's table of shipped payout scenarios: account ending -> what happens."""
+    text = README.read_text("utf-8")
+    table = text.split("| account ends in | what happens |\n|---|---|\n", 1)[1]
+    rows: dict[str, str] = {}
+    for line in table.split("\n\n", 1)[0].splitlines():
+        ending, what = (cell.strip() for cell in line.strip("|").split("|", 1))
+        rows[ending.strip("`")] = what
+    return rows
+
+
+def test_the_readme_table_has_a_line_for_each_row() -> None:
+    endings = {r.account[-6:] for r in ROWS if r.scenario != "default"}
+    assert set(readme_table()) == endings | {"anything else"}
+
+
+@pytest.mark.parametrize("ending", sorted(readme_table()))
+def test_the_readme_table_says_what_the_row_checks(ending: str) -> None:
+    what = readme_table()[ending]
+    (row,) = [
+        r
+        for r in ROWS
+        if (r.scenario == "default" if ending == "anything else" else r.account.endswith(ending))
+    ]
+    statuses = {row.code, row.status} | {c.status for c in row.callbacks}
+    assert set(re.findall(r"`(\d{4,7})`", what)) <= statuses, what
+    messages = set(re.findall(r"\b[A-Z][A-Z0-9_]{3,}\b", what)) - {"HTTP", "HTML"}
+    assert messages <= {c.message for c in row.callbacks}, what
+    assert row.http_500 is ("HTTP 500" in what)
+    assert (row.callbacks == ()) is ("no callback" in what or "no order" in what)
+    assert (row.created is False) is ("no order is created" in what)
+    if (after := re.search(r"callback after (\d+) s", what)) is not None:
+        assert row.callbacks[0].after == float(after[1])
+    if "twice" in what:
+        assert [c.status for c in row.callbacks] == ["0000", "0000"]
+
+
 def test_the_slow_answer_is_past_a_10_second_timeout() -> None:
     (slow,) = [s for s in SHIPPED.scenarios if s.name == "payout-slow-answer"]
     assert slow.response.delay == 12.0
@@ -137,13 +178,13 @@ def test_the_slow_answer_is_past_a_10_second_timeout() -> None:
 
 @pytest.fixture
 def scenarios_copy(tmp_path: Path) -> Path:
-    """The shipped set with the 12-second answer cut to 300 ms (the rest unchanged)."""
+    """The shipped set with the 12-second answer cut to 2 s (the rest unchanged)."""
     copy = tmp_path / "scenarios"
     shutil.copytree(shipped_scenarios(), copy)
     answers = copy / "payout-answers.yaml"
     text = answers.read_text("utf-8")
     assert text.count("delay: 12s") == 1
-    answers.write_text(text.replace("delay: 12s", "delay: 300ms"), "utf-8")
+    answers.write_text(text.replace("delay: 12s", "delay: 2s"), "utf-8")
     return copy
 
 
@@ -182,10 +223,12 @@ async def test_the_shipped_scenario(
             assert answer["data"]["status"] == row.status
         else:
             assert answer["data"] is None
+    # Bounds far apart: the delay is a floor, and a busy 2-core machine may take most of a
+    # second to answer a payout, but never the 2 s of the delayed answer.
     if row.scenario == "payout-slow-answer":
-        assert elapsed >= 0.3
+        assert elapsed >= 2.0
     else:
-        assert elapsed < 0.3
+        assert elapsed < 1.5
     journal = app[keys.REQUESTS]
     assert [e["scenario"] for e in journal][-1] == row.scenario
 

@@ -72,3 +72,19 @@ def test_a_host_it_cannot_listen_on_raises_and_a_later_start_still_listens() -> 
         assert receiver.url == f"http://127.0.0.1:{receiver.port}/notify"
         assert post(receiver.url, {"tradeNo": "T-HOST-2"}) == (200, "OK")
         assert receiver.wait_for("T-HOST-2", timeout=5).sign_valid is False
+
+
+def test_a_wait_that_times_out_lists_what_did_arrive_for_the_order() -> None:
+    with CallbackReceiver(secret="s") as receiver:
+        for trade_no, status in (("T1", "0015"), ("T1", "00029"), ("T2", "0000")):
+            body = {"tradeNo": trade_no, "status": status, "timestamp": "1"}
+            assert post(receiver.url, {**body, "sign": sign(body, "s")}) == (200, "OK")
+        with pytest.raises(TimeoutError) as info:
+            receiver.wait_for("T1", status="0000", timeout=0.01)
+        assert str(info.value) == (
+            "1 callback(s) for T1 with status 0000 did not arrive within 0.01 s; "
+            "received 2 for T1 (T1 0015, T1 00029), 3 in all"
+        )
+        with pytest.raises(TimeoutError) as info:
+            receiver.wait_for("T3", timeout=0.01)
+        assert str(info.value).endswith("; received 0 for T3, 3 in all")

@@ -30,8 +30,33 @@ class UsageError(Exception):
     """A mistake in a command's input: printed without a traceback, exit code 2."""
 
 
-class AdminFailure(Exception):
+class Failure(Exception):
+    """A command could not do its job for a reason outside its input: exit code 1."""
+
+
+class AdminFailure(Failure):
     """A running sandbox refused an admin call or could not be reached: exit code 1."""
+
+
+def check_url(url: str, option: str, example: str = "http://127.0.0.1:8080") -> str:
+    """``url`` when it is an http(s) URL with a host; a UsageError showing the form if not.
+
+    Without this, ``127.0.0.1:8080`` reached urllib as the scheme ``127.0.0.1`` ("unknown
+    url type") and ``ftp://x/`` as a DNS failure, neither saying what to write instead.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise UsageError(
+            f"{option} must be an http:// or https:// URL with a host, e.g. {example}; got {url!r}"
+        )
+    return url.strip()
 
 
 def count(n: int, noun: str) -> str:

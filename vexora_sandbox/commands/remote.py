@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from vexora_sandbox.commands.common import AdminFailure, HelpFormatter
+from vexora_sandbox.commands.common import AdminFailure, HelpFormatter, check_url
 
 if TYPE_CHECKING:
     from vexora_sandbox.testing import AdminClient
@@ -17,14 +16,17 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 def _admin_options(p: argparse.ArgumentParser) -> None:
+    from vexora_sandbox.config import CLIENT
+
     p.add_argument(
         "--url",
-        help=f"the sandbox's base URL (VEXORA_SANDBOX_URL; default {DEFAULT_URL})",
+        help=f"the sandbox's base URL, http://HOST:PORT ({CLIENT['url'].env}; "
+        f"default {DEFAULT_URL})",
     )
     p.add_argument(
         "--admin-token",
         metavar="T",
-        help="the sandbox's admin token, if it has one (VEXORA_SANDBOX_ADMIN_TOKEN)",
+        help=f"the sandbox's admin token, if it has one ({CLIENT['admin_token'].env})",
     )
     p.add_argument("--json", action="store_true", help="print the admin API's JSON answer")
 
@@ -78,10 +80,12 @@ def register(sub: Any) -> None:
 
 
 def _admin(args: argparse.Namespace) -> AdminClient:
+    from vexora_sandbox.config import client_environment
     from vexora_sandbox.testing import AdminClient
 
-    url = args.url or os.environ.get("VEXORA_SANDBOX_URL") or DEFAULT_URL
-    token = args.admin_token or os.environ.get("VEXORA_SANDBOX_ADMIN_TOKEN") or None
+    environ = client_environment()
+    url = check_url(args.url or environ.get("url") or DEFAULT_URL, "--url")
+    token = args.admin_token or environ.get("admin_token")
     return AdminClient(url, token)
 
 
@@ -94,6 +98,14 @@ def _call_admin(admin: AdminClient, method: str, path: str, payload: Any = None,
     try:
         return admin.request(method, path, payload, **kw)
     except SandboxError as exc:
+        if exc.status == 401:
+            from vexora_sandbox.config import CLIENT
+
+            raise AdminFailure(
+                f"the sandbox at {admin.base_url} refused the admin call (HTTP 401: "
+                f"{exc.reason}); pass the token it was started with as --admin-token T or "
+                f"{CLIENT['admin_token'].env}"
+            ) from None
         raise AdminFailure(f"the sandbox answered HTTP {exc.status}: {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc

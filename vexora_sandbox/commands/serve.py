@@ -4,124 +4,71 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vexora_sandbox._version import __version__
-from vexora_sandbox.commands.common import EXIT_USAGE, HelpFormatter, count
+from vexora_sandbox.commands.common import EXIT_USAGE, Failure, HelpFormatter, count
 from vexora_sandbox.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vexora_sandbox.config import Setting
 
 
 def _serve_parser(sub: Any) -> None:
+    from vexora_sandbox.config import CONFIG_FILE, SETTINGS
+
     p = sub.add_parser(
         "serve",
         help="start the sandbox",
         description=(
-            "Start the sandbox. Every flag has an environment variable of the same meaning "
-            "(VEXORA_SANDBOX_<NAME>); flags win over the environment, the environment over "
-            "the config file."
+            "Start the sandbox. Every flag has an environment variable of the same meaning, "
+            "named in its help; flags win over the environment, the environment over the "
+            "config file."
         ),
         epilog="example: vexora-sandbox serve --port 0 --seed 42",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("--host", help="address to listen on (VEXORA_SANDBOX_HOST; default 127.0.0.1)")
-    p.add_argument("--port", help="port, 0 for a free one (VEXORA_SANDBOX_PORT; default 8080)")
-    p.add_argument("--config", metavar="FILE", help="YAML config file (VEXORA_SANDBOX_CONFIG)")
-    p.add_argument("--seed", help="make platform order numbers reproducible (VEXORA_SANDBOX_SEED)")
-    p.add_argument(
-        "--validation",
-        choices=["strict", "lenient"],
-        help="field rules: strict, or presence and types only (VEXORA_SANDBOX_VALIDATION)",
-    )
-    p.add_argument(
-        "--scenarios",
-        metavar="PATH",
-        help="scenario file or directory (VEXORA_SANDBOX_SCENARIOS; default: the shipped set)",
-    )
-    p.add_argument(
-        "--watch",
-        action="store_true",
-        default=None,
-        help="reload the scenarios when a file changes (VEXORA_SANDBOX_WATCH)",
-    )
-    p.add_argument(
-        "--time-scale",
-        metavar="X",
-        help="multiply every callback delay and retry interval: 0.001 runs the gateway's "
-        "10-hour retry schedule in 36 s (VEXORA_SANDBOX_TIME_SCALE; default 1)",
-    )
-    p.add_argument(
-        "--clock",
-        choices=["system", "manual"],
-        help="manual: business time moves only by POST /_sandbox/clock/advance "
-        "(VEXORA_SANDBOX_CLOCK)",
-    )
-    p.add_argument(
-        "--admin-token",
-        metavar="T",
-        help="require 'Authorization: Bearer T' on /_sandbox/ routes except health "
-        "(VEXORA_SANDBOX_ADMIN_TOKEN)",
-    )
-    p.add_argument(
-        "--state",
-        metavar="PATH",
-        help="keep orders, balances and pending callbacks in this SQLite file across "
-        "restarts; :memory: keeps them in memory (VEXORA_SANDBOX_STATE; default :memory:)",
-    )
-    p.add_argument(
-        "--log-level",
-        choices=["debug", "info", "warning", "error"],
-        help="log level (VEXORA_SANDBOX_LOG_LEVEL; default info)",
-    )
-    p.add_argument(
-        "--log-format",
-        choices=["human", "json"],
-        help="a line per call and callback attempt: human, or one JSON object per line "
-        "(VEXORA_SANDBOX_LOG_FORMAT; default human)",
-    )
-    p.add_argument(
-        "--quiet",
-        action="store_true",
-        default=None,
-        help="no line per call and callback attempt (VEXORA_SANDBOX_QUIET)",
-    )
+    for setting in (CONFIG_FILE, *SETTINGS):
+        _add_flag(p, setting)
     p.set_defaults(func=cmd_serve)
 
 
-def _flags(args: argparse.Namespace, names: Sequence[str]) -> dict[str, Any]:
-    return {name: getattr(args, name, None) for name in names}
+def _add_flag(p: argparse.ArgumentParser, setting: Setting) -> None:
+    """One flag of ``serve``, generated from the setting: its name, variable and default."""
+    from vexora_sandbox import setting_values as v
+    from vexora_sandbox.config import SandboxConfig
 
-
-SERVE_FLAGS = (
-    "host",
-    "port",
-    "config",
-    "seed",
-    "validation",
-    "scenarios",
-    "watch",
-    "time_scale",
-    "clock",
-    "admin_token",
-    "log_level",
-    "log_format",
-    "quiet",
-    "state",
-)
+    default = getattr(SandboxConfig(), setting.name, None)
+    if isinstance(default, tuple):
+        default = ",".join(f"{i:g}" if isinstance(i, float) else str(i) for i in default)
+    elif isinstance(default, float):
+        default = f"{default:g}"
+    shown = "" if default in (None, False) else f"; default {default}"
+    help_text = f"{setting.help} ({setting.env}{shown})"
+    kwargs: dict[str, Any] = {"dest": setting.name, "help": help_text}
+    if setting.parse is v.parse_bool:
+        kwargs.update(action="store_true", default=None)
+    elif isinstance(setting.parse, v.Choice):
+        kwargs.update(choices=setting.parse.allowed)
+    else:
+        kwargs.update(metavar=setting.name.upper())
+    p.add_argument(setting.flag, **kwargs)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from vexora_sandbox import eventloop, keys
     from vexora_sandbox.app import create_app
-    from vexora_sandbox.config import load_config
+    from vexora_sandbox.config import CONFIG_FILE, SETTINGS, load_config
     from vexora_sandbox.server import Listening, serve_until_signal
 
-    flags = _flags(args, SERVE_FLAGS)
-    config = load_config(flags, os.environ)
+    flags = {s.name: getattr(args, s.name, None) for s in (CONFIG_FILE, *SETTINGS)}
+    config = load_config(flags)
+    level = logging.getLevelName(config.log_level.upper())
+    # Until the socket is bound, only warnings: a start that fails (a port in use) prints
+    # its one message, not the shutdown's INFO lines before it.
     logging.basicConfig(
-        level=config.log_level.upper(),
+        level=max(level, logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -132,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         console.attach(app, fmt=config.log_format)
 
     def ready(listening: Listening) -> None:
+        logging.getLogger().setLevel(level)
         print(f"vexora-sandbox {__version__} serving on {listening.url}", flush=True)
         for merchant in config.merchants:
             print(
@@ -158,8 +106,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)
         print(f"  dashboard:    {listening.url}/_sandbox/ui", flush=True)
 
-    eventloop.run(serve_until_signal(app, config.host, config.port, ready))
+    try:
+        eventloop.run(serve_until_signal(app, config.host, config.port, ready))
+    except OSError as exc:
+        raise Failure(_listen_problem(exc, config.host, config.port)) from None
     return 0
+
+
+def _listen_problem(exc: OSError, host: str, port: int) -> str:
+    """Why the sandbox cannot listen, and which flag changes it."""
+    import errno
+    import socket
+
+    if isinstance(exc, socket.gaierror):
+        return (
+            f"cannot listen on host {host!r}: {exc.strerror or exc}; give --host an address "
+            "of this machine, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"
+        )
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use (another sandbox?); pick another with "
+            "--port N, or --port 0 for a free one, which is printed"
+        )
+    if exc.errno == errno.EACCES:
+        return f"no permission to listen on port {port} of {host}; use a port above 1023"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}: not an address of this machine; see --host"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
 def _check_parser(sub: Any) -> None:
@@ -189,6 +162,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{path}: {count(len(problems), 'problem')}:", file=sys.stderr)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if not loaded.files:
+        # A folder with no scenario file is a wrong path far more often than an intent:
+        # serving it would answer every call with the default outcome.
+        print(
+            f"{path}: no scenario files here (*.yaml or *.yml, searched in subfolders too); "
+            "is the path right?",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     files = count(len(loaded.files), "file")
     print(f"{path}: {count(len(loaded.scenarios), 'scenario')} in {files}, all valid")

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from vexora_sandbox.commands.common import HelpFormatter, dump_body, read_body
+from vexora_sandbox.commands.common import HelpFormatter, check_url, dump_body, read_body
 
 
 def _sign_parser(sub: Any) -> None:
@@ -140,12 +140,13 @@ def cmd_send_callback(args: argparse.Namespace) -> int:
 
     from vexora_sandbox.config import SandboxConfig
 
+    url = check_url(args.url, "--url", "http://127.0.0.1:9000/notify")
     body = callback_for(args, time.time())
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    print(f"POST {args.url}")
+    print(f"POST {url}")
     print(payload.decode("utf-8"))
     request = urllib.request.Request(
-        args.url, data=payload, method="POST", headers={"Content-Type": "application/json"}
+        url, data=payload, method="POST", headers={"Content-Type": "application/json"}
     )
     try:
         with urllib.request.urlopen(request, timeout=args.timeout) as response:

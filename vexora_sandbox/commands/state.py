@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
 from vexora_sandbox.commands.common import HelpFormatter, UsageError, count
 
 
+def _state_env() -> str:
+    """The state file's variable, named where every setting is (config.SETTINGS)."""
+    from vexora_sandbox.config import SETTINGS
+
+    return next(s.env for s in SETTINGS if s.name == "state")
+
+
 def register(sub: Any) -> None:
     """Add ``state`` (with ``export`` and ``import``) to the subparsers ``sub``."""
+    env = _state_env()
     p = sub.add_parser(
         "state",
         help="export or import a state file (--state) as JSON lines",
         description="Move a sandbox's kept state (orders, ledgers, callbacks) between "
         "files, or seed one with fixtures. The state file is --state, else "
-        "VEXORA_SANDBOX_STATE, else the config file's 'state'; no sandbox may be using it.",
+        f"{env}, else the config file's 'state'; no sandbox may be using it.",
         epilog="example: vexora-sandbox state export backup.jsonl --state state.db\n"
         "         vexora-sandbox state import backup.jsonl --state fresh.db",
         formatter_class=HelpFormatter,
@@ -29,7 +36,7 @@ def register(sub: Any) -> None:
     ):
         q = actions.add_parser(name, help=text, description=text, formatter_class=HelpFormatter)
         q.add_argument("path", metavar="PATH", help="a JSON-lines file")
-        q.add_argument("--state", metavar="FILE", help="the state file (VEXORA_SANDBOX_STATE)")
+        q.add_argument("--state", metavar="FILE", help=f"the state file ({env})")
         q.add_argument("--config", metavar="FILE", help="YAML config file (its merchants)")
         if name == "import":
             q.add_argument(
@@ -42,9 +49,9 @@ def _backend(args: argparse.Namespace) -> Any:
     from vexora_sandbox.config import load_config
     from vexora_sandbox.state.sqlite import SqliteBackend
 
-    config = load_config({"state": args.state, "config": args.config}, os.environ)
+    config = load_config({"state": args.state, "config": args.config})
     if not config.state:
-        raise UsageError("no state file: give --state FILE (or set VEXORA_SANDBOX_STATE)")
+        raise UsageError(f"no state file: give --state FILE (or set {_state_env()})")
     backend = SqliteBackend(config.state)
     backend.open()
     return config, backend

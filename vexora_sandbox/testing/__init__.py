@@ -12,20 +12,41 @@ The helpers live in modules by theme (``client``, ``server``, ``receiver``); imp
 from here.
 """
 
-from vexora_sandbox.testing.client import (
-    DEFAULT_MERCHANT_NO,
-    DEFAULT_SECRET,
-    AdminClient,
-    SandboxClient,
-    SandboxError,
-)
-from vexora_sandbox.testing.receiver import (
-    DEFAULT_RECEIVER_HOST,
-    CallbackReceiver,
-    ReceivedCallback,
-    Reply,
-)
-from vexora_sandbox.testing.server import SandboxServer
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vexora_sandbox.testing.client import (
+        DEFAULT_MERCHANT_NO,
+        DEFAULT_SECRET,
+        AdminClient,
+        SandboxClient,
+        SandboxError,
+    )
+    from vexora_sandbox.testing.receiver import (
+        DEFAULT_RECEIVER_HOST,
+        CallbackReceiver,
+        ReceivedCallback,
+        Reply,
+    )
+    from vexora_sandbox.testing.server import SandboxServer
+
+# Loaded on first use (PEP 562): the clients of a running sandbox (urllib only) never import
+# aiohttp, which only the in-process server and the receiver need.
+_HOMES = {
+    "DEFAULT_MERCHANT_NO": "client",
+    "DEFAULT_SECRET": "client",
+    "AdminClient": "client",
+    "SandboxClient": "client",
+    "SandboxError": "client",
+    "DEFAULT_RECEIVER_HOST": "receiver",
+    "CallbackReceiver": "receiver",
+    "ReceivedCallback": "receiver",
+    "Reply": "receiver",
+    "SandboxServer": "server",
+}
 
 __all__ = [
     "DEFAULT_MERCHANT_NO",
@@ -39,3 +60,16 @@ __all__ = [
     "SandboxError",
     "SandboxServer",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'vexora_sandbox.testing' has no attribute {name!r}")
+    value = getattr(import_module(f"vexora_sandbox.testing.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -11,11 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
+from vexora_sandbox.config import CLIENT
 from vexora_sandbox.protocol import signing
 from vexora_sandbox.testing._loop import BackgroundServer
 from vexora_sandbox.testing.client import DEFAULT_SECRET
 
-DEFAULT_RECEIVER_HOST = "127.0.0.1"
+DEFAULT_RECEIVER_HOST = CLIENT["receiver_host"].default
 # Listening on every address: no use in a URL, the receiver is reached at 127.0.0.1 here.
 _WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
@@ -182,9 +183,19 @@ class CallbackReceiver(BackgroundServer):
                     )
                     raise TimeoutError(
                         f"{count} callback(s) for {what} did not arrive within {timeout:g} s; "
-                        f"received {len(self.received)} in all"
+                        f"{self._arrived(trade_no)}"
                     )
                 self._changed.wait(remaining)
+
+    def _arrived(self, trade_no: str | None) -> str:
+        """What did arrive, for a timeout's message: the order's callbacks, or all of them."""
+        shown = self.matching(trade_no)
+        listed = ", ".join(f"{c.trade_no} {c.status}" for c in shown[:20])
+        more = f" and {len(shown) - 20} more" if len(shown) > 20 else ""
+        if trade_no is None:
+            return f"received {len(shown)} in all" + (f": {listed}{more}" if shown else "")
+        mine = f"{len(shown)} for {trade_no}" + (f" ({listed}{more})" if shown else "")
+        return f"received {mine}, {len(self.received)} in all"
 
     async def await_for(
         self,
