@@ -114,18 +114,23 @@ def test_a_directory_instead_of_a_file(tmp_path: Path, capsys: pytest.CaptureFix
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories")
-def test_a_read_only_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        code, err = serve(folder / "state.db", capsys)
-    finally:
-        folder.chmod(0o755)
+def test_a_directory_it_cannot_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if os.geteuid() == 0:
+        # Root writes to a read-only directory; /proc takes no new file from anyone.
+        folder = Path("/proc")
+        code, err = serve(folder / "vexora-state.db", capsys)
+    else:
+        folder = tmp_path / "ro"
+        folder.mkdir()
+        folder.chmod(0o555)
+        try:
+            code, err = serve(folder / "state.db", capsys)
+        finally:
+            folder.chmod(0o755)
     assert code == 2
+    name = "vexora-state.db" if folder == Path("/proc") else "state.db"
     assert err.startswith(
-        f"vexora-sandbox: configuration error:\n  state file {folder / 'state.db'}: "
+        f"vexora-sandbox: configuration error:\n  state file {folder / name}: "
         "cannot write it (unable to open database file)"
     )
 
