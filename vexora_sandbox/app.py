@@ -27,7 +27,7 @@ from vexora_sandbox.protocol.rules import Area, load_areas
 from vexora_sandbox.scenarios.registry import ScenarioRegistry
 from vexora_sandbox.state.sqlite import SqliteBackend
 from vexora_sandbox.state.writer import StateWriter
-from vexora_sandbox.yamlfile import read_yaml
+from vexora_sandbox.yamlfile import key_path, read_yaml
 
 log = logging.getLogger("vexora_sandbox")
 WATCH_INTERVAL = 1.0
@@ -58,7 +58,7 @@ def _unknown_area(
     # Read again only to point at the line: this is the error path.
     path: tuple[str | int, ...] = ("merchants", index, "area")
     line = read_yaml(config.config_file).line_of(path)
-    return ConfigProblem(config.config_file, message, line, f"merchants.{index}.area")
+    return ConfigProblem(config.config_file, message, line, key_path(path))
 
 
 def create_app(

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from vexora_sandbox import setting_values as v
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.errors import ConfigError, ConfigProblem
-from vexora_sandbox.yamlfile import YamlDoc, read_yaml
+from vexora_sandbox.yamlfile import Reader, YamlDoc, read_yaml
 
 DEFAULT_MERCHANT = Merchant("0000000001", "sandbox-secret", "default")
 # The gateway's retry schedule after an unacknowledged callback (docs: "Asynchronous notification").
@@ -268,11 +268,9 @@ _MERCHANT_NO = re.compile(r"[0-9]{10}")
 
 
 def _file_values(doc: YamlDoc) -> tuple[dict[str, Any], list[ConfigProblem]]:
-    problems: list[ConfigProblem] = []
-
-    def problem(path: tuple[str | int, ...], message: str) -> None:
-        key_path = ".".join(str(p) for p in path)
-        problems.append(ConfigProblem(doc.source, message, doc.line_of(path), key_path))
+    reader = Reader(doc)
+    problems = reader.problems
+    problem = reader.problem
 
     data = doc.data
     if data is None:

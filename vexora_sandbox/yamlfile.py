@@ -6,12 +6,13 @@ name the file, the line and the key path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from vexora_sandbox.errors import ConfigError
+from vexora_sandbox.errors import ConfigError, ConfigProblem
 
 # libyaml's parser when PyYAML was built with it: several times faster at start-up.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -59,6 +60,58 @@ class YamlDoc:
     def node_at(self, path: tuple[str | int, ...]) -> yaml.Node | None:
         """The YAML node at ``path``, or None."""
         return self._walk(path)[0]
+
+
+KeyPath = tuple[str | int, ...]
+
+
+def key_path(path: KeyPath) -> str:
+    """The one way a place in a file is written in messages: ``merchants[0].area``."""
+    text = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+    return text.lstrip(".")
+
+
+def kind(value: Any) -> str:
+    """What a YAML value is, in words, for a message that says what was received."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    return "a mapping"
+
+
+@dataclass
+class Reader:
+    """Reads one YAML document strictly, collecting every problem instead of stopping at
+    the first: each with the file, the line and the key path. The config, area and
+    scenario loaders all read through it."""
+
+    doc: YamlDoc
+    problems: list[ConfigProblem] = field(default_factory=list)
+
+    def problem(self, path: KeyPath, message: str) -> None:
+        self.problems.append(
+            ConfigProblem(self.doc.source, message, self.doc.line_of(path), key_path(path))
+        )
+
+    def mapping(self, value: Any, path: KeyPath, allowed: Iterable[str]) -> dict[str, Any] | None:
+        """``value`` if it is a mapping (each unknown key reported), else None (reported)."""
+        if not isinstance(value, dict):
+            self.problem(path, f"must be a mapping; got {kind(value)}")
+            return None
+        names = tuple(allowed)
+        for key in value:
+            if key not in names:
+                self.problem(
+                    (*path, str(key)), f"unknown key {key!r}; expected one of {', '.join(names)}"
+                )
+        return value
 
 
 def load_yaml(text: str, source: str) -> YamlDoc:

@@ -50,7 +50,7 @@ def test_a_broken_config_file_exits_2_with_the_problem_on_stderr(
     assert out == ""
     assert err == (
         "vexora-sandbox: configuration error:\n"
-        f"  {path}:3: merchants.0: a merchant needs a secret\n"
+        f"  {path}:3: merchants[0]: a merchant needs a secret\n"
     )
     assert "Traceback" not in err
 
@@ -101,7 +101,7 @@ def test_a_merchant_with_an_unknown_area_names_the_line_and_key(
     assert main(["serve", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        f"vexora-sandbox: configuration error:\n  {path}:4: merchants.0.area: "
+        f"vexora-sandbox: configuration error:\n  {path}:4: merchants[0].area: "
     ), err
     assert "unknown area 'atlantis'" in err
     assert "Traceback" not in err

@@ -280,25 +280,25 @@ def test_broken_conditions_name_the_line_and_the_key(tmp_path: Path) -> None:
     where = "endpoints.disbursements.conditions"
     assert found == {
         (2, "aliases", "must be a list of area names (a-z, 0-9, -); got ['Not An Alias']"),
-        (9, f"{where}.0.when.field", "names no field of this endpoint: 'idTyp'"),
-        (11, f"{where}.1.when", "needs exactly one of equals, one_of, above, below, present"),
+        (9, f"{where}[0].when.field", "names no field of this endpoint: 'idTyp'"),
+        (11, f"{where}[1].when", "needs exactly one of equals, one_of, above, below, present"),
         (
             14,
-            f"{where}.2.fields.idCardNo",
+            f"{where}[2].fields.idCardNo",
             "names no field of this endpoint (list it under fields)",
         ),
         (
             16,
-            f"{where}.3.fields.idCardNumber.example",
+            f"{where}[3].fields.idCardNumber.example",
             "unknown key 'example'; expected one of decimals, https_only, max, max_length, "
             "min, min_length, pattern, required, rule, type, values",
         ),
-        (17, f"{where}.4.when", "is missing: say which field's value the rules depend on"),
-        (18, f"{where}.5.when.above", "must be a number; got 'lots'"),
+        (17, f"{where}[4].when", "is missing: say which field's value the rules depend on"),
+        (18, f"{where}[5].when.above", "must be a number; got 'lots'"),
         (
             19,
-            f"{where}.5.fields.idCardNumber",
+            f"{where}[5].fields.idCardNumber",
             "a field with a pattern needs a 'rule' that says it in words",
         ),
-        (20, f"{where}.6.when.present", "must be true; got 'yes please'"),
+        (20, f"{where}[6].when.present", "must be true; got 'yes please'"),
     }

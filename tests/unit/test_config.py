@@ -163,7 +163,7 @@ def test_merchant_without_secret(tmp_path: Path) -> None:
     path = write(
         tmp_path, 'port: 9000\nmerchants:\n  - merchantNo: "0000000002"\n    area: default\n'
     )
-    assert config_error(file=path) == f"{path}:3: merchants.0: a merchant needs a secret"
+    assert config_error(file=path) == f"{path}:3: merchants[0]: a merchant needs a secret"
 
 
 def test_merchant_with_an_unknown_key(tmp_path: Path) -> None:
@@ -173,7 +173,7 @@ def test_merchant_with_an_unknown_key(tmp_path: Path) -> None:
         "    secret: s3\n    secert: typo\n",
     )
     assert config_error(file=path) == (
-        f"{path}:6: merchants.1.secert: unknown key 'secert'; "
+        f"{path}:6: merchants[1].secert: unknown key 'secert'; "
         "expected one of area, balance, merchantNo, notifyUrl, secret"
     )
 
@@ -184,9 +184,9 @@ def test_merchant_with_wrong_types(tmp_path: Path) -> None:
         "merchants:\n  - merchantNo: 1234567890\n    secret: 42\n    balance: lots\n",
     )
     assert config_error(file=path) == (
-        f"{path}:2: merchants.0.merchantNo: must be a 10-digit string in quotes; got 1234567890\n"
-        f"{path}:3: merchants.0.secret: must be a string; got 42\n"
-        f"{path}:4: merchants.0.balance: must be a non-negative amount; got 'lots'"
+        f"{path}:2: merchants[0].merchantNo: must be a 10-digit string in quotes; got 1234567890\n"
+        f"{path}:3: merchants[0].secret: must be a string; got 42\n"
+        f"{path}:4: merchants[0].balance: must be a non-negative amount; got 'lots'"
     )
 
 

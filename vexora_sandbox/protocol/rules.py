@@ -26,7 +26,7 @@ from vexora_sandbox.protocol.fields import FieldRule as FieldRule
 from vexora_sandbox.protocol.fields import FieldType as FieldType
 from vexora_sandbox.protocol.fields import Validation as Validation
 from vexora_sandbox.protocol.jsonbody import Body
-from vexora_sandbox.yamlfile import YamlDoc, load_yaml
+from vexora_sandbox.yamlfile import Reader, YamlDoc, load_yaml
 
 _FIELD_KEYS = {
     "required",
@@ -109,37 +109,8 @@ AREAS_PACKAGE = "vexora_sandbox.protocol.areas"
 COMMON = "_common"
 
 
-class _Reader:
-    """Collects every problem of one file instead of stopping at the first."""
-
-    def __init__(self, doc: YamlDoc) -> None:
-        self.doc = doc
-        self.problems: list[ConfigProblem] = []
-
-    def problem(self, path: tuple[str | int, ...], message: str) -> None:
-        self.problems.append(
-            ConfigProblem(self.doc.source, message, self.doc.line_of(path), _dotted(path))
-        )
-
-    def keys(self, value: object, path: tuple[str | int, ...], allowed: set[str]) -> bool:
-        if not isinstance(value, dict):
-            self.problem(path, f"must be a mapping; got {type(value).__name__}")
-            return False
-        for key in value:
-            if key not in allowed:
-                self.problem(
-                    (*path, str(key)),
-                    f"unknown key {key!r}; expected one of {', '.join(sorted(allowed))}",
-                )
-        return True
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    return ".".join(str(p) for p in path)
-
-
 def _field_rule(
-    reader: _Reader,
+    reader: Reader,
     name: str,
     spec: Any,
     path: tuple[str | int, ...],
@@ -147,7 +118,7 @@ def _field_rule(
 ) -> FieldRule:
     if spec is None:
         spec = {}
-    if not reader.keys(spec, path, allowed):
+    if reader.mapping(spec, path, sorted(allowed)) is None:
         return FieldRule(name)
     kwargs: dict[str, Any] = {"name": name}
     for key, value in spec.items():
@@ -190,13 +161,13 @@ def _field_rule(
 
 
 def _endpoint(
-    reader: _Reader,
+    reader: Reader,
     name: str,
     spec: Any,
     path: tuple[str | int, ...],
     common: tuple[FieldRule, ...],
 ) -> EndpointRules:
-    if not reader.keys(spec, path, _ENDPOINT_KEYS):
+    if reader.mapping(spec, path, sorted(_ENDPOINT_KEYS)) is None:
         return EndpointRules(name, common)
     fields_spec = spec.get("fields") or {}
     fields: list[FieldRule] = []
@@ -217,7 +188,7 @@ def _endpoint(
 
 
 def _conditions(
-    reader: _Reader, spec: Any, path: tuple[str | int, ...], fields: tuple[FieldRule, ...]
+    reader: Reader, spec: Any, path: tuple[str | int, ...], fields: tuple[FieldRule, ...]
 ) -> dict[str, tuple[tuple[Condition, FieldRule], ...]]:
     """The ``conditions`` list of an endpoint, per field, in the order the file gives them."""
     found: dict[str, list[tuple[Condition, FieldRule]]] = {}
@@ -229,7 +200,7 @@ def _conditions(
     known = {f.name: f for f in fields}
     for index, item in enumerate(spec):
         where = (*path, index)
-        if not reader.keys(item, where, _CONDITION_KEYS):
+        if reader.mapping(item, where, sorted(_CONDITION_KEYS)) is None:
             continue
         condition = _condition(reader, item.get("when"), (*where, "when"), known)
         then = item.get("fields")
@@ -251,12 +222,12 @@ def _conditions(
 
 
 def _condition(
-    reader: _Reader, spec: Any, path: tuple[str | int, ...], known: Mapping[str, FieldRule]
+    reader: Reader, spec: Any, path: tuple[str | int, ...], known: Mapping[str, FieldRule]
 ) -> Condition | None:
     if spec is None:
         reader.problem(path, "is missing: say which field's value the rules depend on")
         return None
-    if not reader.keys(spec, path, _WHEN_KEYS):
+    if reader.mapping(spec, path, sorted(_WHEN_KEYS)) is None:
         return None
     name = spec.get("field")
     if name not in known:
@@ -291,9 +262,9 @@ def _condition(
 
 
 def _area(doc: YamlDoc, name: str, base: Area | None) -> tuple[Area, list[ConfigProblem]]:
-    reader = _Reader(doc)
+    reader = Reader(doc)
     data = doc.data
-    if not reader.keys(data, (), _AREA_KEYS):
+    if reader.mapping(data, (), sorted(_AREA_KEYS)) is None:
         return Area(name, name, "", "", "en_US"), reader.problems
     assert isinstance(data, dict)
     if data.get("area", name) != name:
@@ -324,7 +295,7 @@ def _area(doc: YamlDoc, name: str, base: Area | None) -> tuple[Area, list[Config
     return area, reader.problems
 
 
-def _aliases(reader: _Reader, spec: Any) -> tuple[str, ...]:
+def _aliases(reader: Reader, spec: Any) -> tuple[str, ...]:
     if spec is None:
         return ()
     if not isinstance(spec, list) or not all(

@@ -28,7 +28,7 @@ from vexora_sandbox.scenarios.model import (
     Scenario,
     SignMode,
 )
-from vexora_sandbox.yamlfile import YamlDoc, load_yaml
+from vexora_sandbox.yamlfile import Reader, kind, load_yaml
 
 ENDPOINTS: tuple[str, ...] = tuple(Endpoint)
 CODES: tuple[str, ...] = tuple(Code)
@@ -61,28 +61,7 @@ def parse_duration(raw: Any) -> float:
     return float(match["n"]) * _UNITS[match["unit"]]
 
 
-class _Reader:
-    def __init__(self, doc: YamlDoc) -> None:
-        self.doc = doc
-        self.problems: list[ConfigProblem] = []
-
-    def problem(self, path: Path_, message: str) -> None:
-        key_path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-        self.problems.append(
-            ConfigProblem(self.doc.source, message, self.doc.line_of(path), key_path.lstrip("."))
-        )
-
-    def mapping(self, value: Any, path: Path_, allowed: tuple[str, ...]) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.problem(path, f"must be a mapping; got {_kind(value)}")
-            return None
-        for key in value:
-            if key not in allowed:
-                self.problem(
-                    (*path, str(key)), f"unknown key {key!r}; expected one of {', '.join(allowed)}"
-                )
-        return value
-
+class _Reader(Reader):
     def text(self, value: Any, path: Path_, *, code_like: bool = False) -> str | None:
         if isinstance(value, str):
             return value
@@ -93,7 +72,7 @@ class _Reader:
                 f"value as the number {value}",
             )
             return None
-        self.problem(path, f"must be a string; got {_kind(value)}")
+        self.problem(path, f"must be a string; got {kind(value)}")
         return None
 
     def texts(self, value: Any, path: Path_, allowed: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -136,24 +115,10 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    if isinstance(value, list):
-        return "a list" if value else "an empty list"
-    return "a mapping"
-
-
 def _conditions(reader: _Reader, value: Any, path: Path_) -> tuple[Condition, ...]:
     if not isinstance(value, dict):
         if not _scalar(value):
-            reader.problem(path, f"must be a value or a mapping of conditions; got {_kind(value)}")
+            reader.problem(path, f"must be a value or a mapping of conditions; got {kind(value)}")
             return ()
         return (Condition("equals", reader.literal(value, path)),)
     before = len(reader.problems)
@@ -163,18 +128,18 @@ def _conditions(reader: _Reader, value: Any, path: Path_) -> tuple[Condition, ..
         where = (*path, op)
         if op == "in":
             if not isinstance(raw, list) or not raw:
-                reader.problem(where, f"must be a non-empty list; got {_kind(raw)}")
+                reader.problem(where, f"must be a non-empty list; got {kind(raw)}")
                 continue
             items = []
             for i, item in enumerate(raw):
                 if _scalar(item):
                     items.append(reader.literal(item, (*where, i)))
                 else:
-                    reader.problem((*where, i), f"must be a single value; got {_kind(item)}")
+                    reader.problem((*where, i), f"must be a single value; got {kind(item)}")
             found.append(Condition("in", tuple(items)))
         elif op == "regex":
             if not isinstance(raw, str):
-                reader.problem(where, f"must be a regular expression as a string; got {_kind(raw)}")
+                reader.problem(where, f"must be a regular expression as a string; got {kind(raw)}")
                 continue
             try:
                 found.append(Condition("regex", re.compile(raw)))
@@ -183,17 +148,17 @@ def _conditions(reader: _Reader, value: Any, path: Path_) -> tuple[Condition, ..
         elif op in ("gte", "lte"):
             number = _decimal(raw)
             if number is None:
-                reader.problem(where, f"must be a number; got {_kind(raw)}")
+                reader.problem(where, f"must be a number; got {kind(raw)}")
                 continue
             found.append(Condition(op, number))
         elif op == "exists":
             if not isinstance(raw, bool):
-                reader.problem(where, f"must be true or false; got {_kind(raw)}")
+                reader.problem(where, f"must be true or false; got {kind(raw)}")
                 continue
             found.append(Condition("exists", "1" if raw else ""))
         elif op in CONDITION_KEYS:
             if not _scalar(raw):
-                reader.problem(where, f"must be a single value; got {_kind(raw)}")
+                reader.problem(where, f"must be a single value; got {kind(raw)}")
                 continue
             found.append(Condition(op, reader.literal(raw, where)))
     if not found and len(reader.problems) == before:
@@ -231,7 +196,7 @@ def _match(reader: _Reader, value: Any, path: Path_) -> Match:
                 body.append((str(name), _conditions(reader, cond, (*path, "body", str(name)))))
         else:
             reader.problem(
-                (*path, "body"), f"must be a mapping of field to condition; got {_kind(raw_body)}"
+                (*path, "body"), f"must be a mapping of field to condition; got {kind(raw_body)}"
             )
     return Match(
         endpoints=endpoints,
@@ -300,7 +265,7 @@ def _callback(reader: _Reader, value: Any, path: Path_) -> CallbackSpec | None:
     if spec.get("amount") is not None:
         raw = spec["amount"]
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-            reader.problem((*path, "amount"), f"must be an amount; got {_kind(raw)}")
+            reader.problem((*path, "amount"), f"must be an amount; got {kind(raw)}")
         else:
             kwargs["amount"] = reader.literal(raw, (*path, "amount"))
     if "sign" in spec:
@@ -319,7 +284,7 @@ def _callback(reader: _Reader, value: Any, path: Path_) -> CallbackSpec | None:
         ):
             reader.problem(
                 (*path, "repeat"),
-                f"must be a whole number from 1 to {fmt.MAX_REPEAT}; got {_kind(repeat)}",
+                f"must be a whole number from 1 to {fmt.MAX_REPEAT}; got {kind(repeat)}",
             )
         else:
             kwargs["repeat"] = repeat
@@ -336,17 +301,17 @@ def _scenario(reader: _Reader, value: Any, index: int) -> Scenario | None:
         reader.problem(path, "a scenario needs a 'name'")
         name = ""
     elif not isinstance(name, str) or not name:
-        reader.problem((*path, "name"), f"must be a non-empty string; got {_kind(name)}")
+        reader.problem((*path, "name"), f"must be a non-empty string; got {kind(name)}")
         name = ""
     priority = spec.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
-        reader.problem((*path, "priority"), f"must be a whole number; got {_kind(priority)}")
+        reader.problem((*path, "priority"), f"must be a whole number; got {kind(priority)}")
         priority = 0
     callbacks: list[CallbackSpec] = []
     raw_callbacks = spec.get("callbacks")
     if raw_callbacks is not None:
         if not isinstance(raw_callbacks, list):
-            reader.problem((*path, "callbacks"), f"must be a list; got {_kind(raw_callbacks)}")
+            reader.problem((*path, "callbacks"), f"must be a list; got {kind(raw_callbacks)}")
         else:
             for i, item in enumerate(raw_callbacks):
                 callback = _callback(reader, item, (*path, "callbacks", i))
@@ -354,7 +319,7 @@ def _scenario(reader: _Reader, value: Any, index: int) -> Scenario | None:
                     callbacks.append(callback)
     description = spec.get("description", "")
     if not isinstance(description, str):
-        reader.problem((*path, "description"), f"must be a string; got {_kind(description)}")
+        reader.problem((*path, "description"), f"must be a string; got {kind(description)}")
         description = ""
     return Scenario(
         name=name,
@@ -388,7 +353,7 @@ def _parse(text: str, source: str) -> tuple[list[Scenario], list[ConfigProblem]]
     if doc.data is None:
         return scenarios, []
     if not isinstance(doc.data, list):
-        reader.problem((), f"a scenario file must be a list of scenarios; got {_kind(doc.data)}")
+        reader.problem((), f"a scenario file must be a list of scenarios; got {kind(doc.data)}")
     else:
         for index, item in enumerate(doc.data):
             scenario = _scenario(reader, item, index)
