@@ -21,11 +21,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from vexora_sandbox import setting_values as v
+from vexora_sandbox.domain.store import DEFAULT_MERCHANT as DEFAULT_MERCHANT
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.errors import ConfigError, ConfigProblem
 from vexora_sandbox.yamlfile import Reader, YamlDoc, read_yaml
 
-DEFAULT_MERCHANT = Merchant("0000000001", "sandbox-secret", "default")
 # The gateway's retry schedule after an unacknowledged callback (docs: "Asynchronous notification").
 GATEWAY_RETRIES = (2.0, 5.0, 10.0, 30.0, 3600.0, 10800.0, 10800.0, 10800.0)
 ENV_PREFIX = "VEXORA_SANDBOX_"

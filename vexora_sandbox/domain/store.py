@@ -29,6 +29,11 @@ class Merchant:
     notify_url: str = ""
 
 
+# The built-in merchant a sandbox serves when none is configured: the README's, the CLI's
+# and the test helpers' default.
+DEFAULT_MERCHANT = Merchant("0000000001", "sandbox-secret", "default")
+
+
 @dataclass(slots=True)
 class MerchantState:
     merchant: Merchant

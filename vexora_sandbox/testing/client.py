@@ -10,10 +10,11 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from vexora_sandbox.domain.store import DEFAULT_MERCHANT
 from vexora_sandbox.protocol import signing
 
-DEFAULT_MERCHANT_NO = "0000000001"
-DEFAULT_SECRET = "sandbox-secret"
+DEFAULT_MERCHANT_NO = DEFAULT_MERCHANT.merchant_no
+DEFAULT_SECRET = DEFAULT_MERCHANT.secret
 
 
 class SandboxError(AssertionError):
