@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vexora_sandbox.admin import control, health, inspect, metrics, settle
+from vexora_sandbox.admin import (
+    control,
+    health,
+    inspect,
+    merchants,
+    metrics,
+    scenarios,
+    settle,
+    verify,
+)
 from vexora_sandbox.admin.common import admin_middleware
 from vexora_sandbox.admin.ui import setup_ui
 
@@ -25,4 +34,7 @@ def create_admin_app() -> web.Application:
     settle.setup_routes(admin)
     setup_ui(admin)  # the dashboard, /_sandbox/ui
     metrics.setup_routes(admin)
+    merchants.setup_routes(admin)
+    scenarios.setup_routes(admin)
+    verify.setup_routes(admin)
     return admin
