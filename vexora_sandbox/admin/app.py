@@ -16,6 +16,7 @@ from vexora_sandbox.admin import (
     inspect,
     merchants,
     metrics,
+    openapi,
     scenarios,
     settle,
     verify,
@@ -37,4 +38,5 @@ def create_admin_app() -> web.Application:
     merchants.setup_routes(admin)
     scenarios.setup_routes(admin)
     verify.setup_routes(admin)
+    openapi.setup_routes(admin)
     return admin
