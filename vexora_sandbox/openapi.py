@@ -93,14 +93,17 @@ def field_schema(rule: Any) -> Schema:
     if kind == "amount":
         schema = _amount_schema(rule, notes)
     elif kind == "timestamp":
-        schema = {
-            "anyOf": [{"type": "string", "pattern": "^[0-9]+$"}, {"type": "integer"}],
-        }
+        # Epoch milliseconds have 13 digits until the year 2286.
+        millis: Schema = {"type": "integer", "minimum": 10**12, "maximum": 10**13 - 1}
+        schema = {"anyOf": [{"type": "string", "pattern": "^[0-9]{13}$"}, millis]}
         notes.append("epoch milliseconds")
     else:
         schema = {"type": "string"}
-        if kind == "email":
+        if kind in ("email", "gmail"):
             schema["format"] = "email"
+            if kind == "gmail":
+                schema["pattern"] = "@[Gg][Mm][Aa][Ii][Ll]\\.[Cc][Oo][Mm]$"
+                notes.append("a gmail.com address")
         elif kind == "url":
             schema["format"] = "uri"
             if getattr(rule, "https_only", False):
@@ -179,10 +182,10 @@ def _conditionals(rules: EndpointRules) -> tuple[list[Schema], dict[str, list[st
             if getattr(rule, "required", False):
                 then["required"] = [name]
             if test is None:
-                required = "required, " if getattr(rule, "required", False) else ""
-                words.setdefault(name, []).append(
-                    f"{text}: {required}{field_schema(rule).get('description', 'a stricter rule')}"
-                )
+                parts = ["required"] if getattr(rule, "required", False) else []
+                if "description" in field_schema(rule):
+                    parts.append(field_schema(rule)["description"])
+                words.setdefault(name, []).append(f"{text}: {', '.join(parts) or 'a rule'}")
                 continue
             found.append({"if": test, "then": then})
     return found, words

@@ -97,6 +97,16 @@ def test_field_rules_become_json_schema() -> None:
         "format": "uri",
         "pattern": "^[Hh][Tt][Tt][Pp][Ss]://",
     }
+    gmail = FieldRule("email", type="gmail")
+    assert field_schema(gmail) == {
+        "type": "string",
+        "format": "email",
+        "pattern": "@[Gg][Mm][Aa][Ii][Ll]\\.[Cc][Oo][Mm]$",
+        "description": "a gmail.com address",
+    }
+    stamp = resolving(FULL, field_schema(FieldRule("timestamp", type="timestamp")))
+    assert stamp.is_valid("1764000000000") and stamp.is_valid(1764000000000)
+    assert not stamp.is_valid("1764000000")  # epoch seconds: the sandbox refuses them too
     digits = FieldRule("accountNo", pattern=re.compile("[0-9]{10}"), rule="10 digits")
     assert field_schema(digits) == {
         "type": "string",
@@ -163,7 +173,7 @@ def test_conditional_rules_are_if_then_where_json_schema_can_say_them() -> None:
         }
     ]
     assert schema["properties"]["idNumber"]["description"] == (
-        "when amount is above 1000: required, a stricter rule"
+        "when amount is above 1000: required"
     )
     validator = jsonschema.Draft202012Validator(
         {**schema, "properties": {**schema["properties"], "sign": {}}}
