@@ -221,7 +221,12 @@ def admin_paths() -> dict[str, Schema]:
                 "Move the manual clock; due callbacks are attempted before the answer",
                 _object(("now", "callbackAttempts"), now=INT, callbackAttempts=INT),
                 errors=("400", "409"),
-                body=_json(_object(("seconds",), seconds={"type": "number", "minimum": 0})),
+                body=_json(
+                    _object(
+                        ("seconds",),
+                        seconds={"type": "number", "minimum": 0, "maximum": 10 * 365 * 86400},
+                    )
+                ),
             )
         },
         f"{p}/scenarios": {

@@ -10,6 +10,7 @@ coverage phase adds its boundary and negative cases to them).
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from collections.abc import Iterator
@@ -44,7 +45,25 @@ CHECKS = [
     checks.response_schema_conformance,
 ]
 
-schema = schemathesis.openapi.from_dict(document(load_areas()))
+# Schemathesis turns if/then chains into every combination and gives up on long ones
+# (Brazil's Pix keys: five conditions on one field). Past this many conditional rules an
+# operation is fuzzed without them: they only narrow the bodies it would generate, and
+# tests/openapi/test_document.py checks them with jsonschema.
+MAX_CONDITIONALS = 2
+
+
+def _fuzzable(doc: dict[str, Any]) -> dict[str, Any]:
+    doc = copy.deepcopy(doc)
+    for path, item in doc["paths"].items():
+        if path.startswith("/_sandbox"):
+            continue
+        body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
+        if len(body.get("allOf", ())) > MAX_CONDITIONALS:
+            del body["allOf"]
+    return doc
+
+
+schema = schemathesis.openapi.from_dict(_fuzzable(document(load_areas())))
 
 
 @pytest.fixture(scope="module")
