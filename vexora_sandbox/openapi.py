@@ -50,6 +50,7 @@ _AMOUNT_ENDPOINT_DATA: dict[str, str] = {
     Endpoint.QUERY_BALANCE: "Balance",
     Endpoint.PAYIN_SUBMIT: "Submitted",
     Endpoint.PAY_IN_SUBMIT: "Submitted",
+    Endpoint.KYC_APPLY_FOR: "KycApplied",
 }
 
 
@@ -216,7 +217,8 @@ def _operation(prefix: str, area: Area, endpoint: str, rules: EndpointRules) -> 
     where = f"the {area.title} area" if prefix else "the merchant's own area"
     docs = rules.docs or area.docs
     data = _AMOUNT_ENDPOINT_DATA.get(endpoint)
-    data_schema: Schema = {"type": "null"}
+    # An endpoint this module does not know yet: its data is not described, not refused.
+    data_schema: Schema = {}
     if data:
         data_schema = {"oneOf": [{"$ref": REF + data}, {"type": "null"}]}
     envelope = {"allOf": [{"$ref": REF + "Envelope"}, {"properties": {"data": data_schema}}]}
@@ -358,7 +360,15 @@ def _gateway_components() -> dict[str, Schema]:
         },
         "Balance": {
             "type": "object",
-            "properties": _strings("availableAmount", "freezeAmount", "unsettledAmount"),
+            "description": "strings, or numbers where the area's page shows numbers",
+            "properties": {
+                name: {"type": ["string", "number"]}
+                for name in ("availableAmount", "freezeAmount", "unsettledAmount")
+            },
+        },
+        "KycApplied": {
+            "type": "object",
+            "properties": _strings("authenticationStatus", "authenticationUrl", "kycNumber"),
         },
         "Submitted": {"type": "boolean"},
     }
