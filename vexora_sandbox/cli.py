@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from vexora_sandbox._version import __version__
-from vexora_sandbox.commands import example, listen, remote, serve, signing, state
+from vexora_sandbox.commands import example, listen, openapi, remote, serve, signing, state
 from vexora_sandbox.commands.common import EXIT_USAGE, Failure, HelpFormatter, UsageError
 from vexora_sandbox.errors import ConfigError
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     remote.register(sub)  # status, replay, force
     listen.register(sub)  # listen
     state.register(sub)  # state export, state import
+    openapi.register(sub)  # openapi
     return parser
 
 

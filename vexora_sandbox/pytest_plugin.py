@@ -60,6 +60,9 @@ class SandboxTarget:
     admin_token: str | None
     receiver_host: str
     receiver_advertised_host: str | None
+    # External mode: True when VEXORA_SANDBOX_MERCHANT_NO names the merchant every test
+    # uses; False gives each test a merchant of its own, created on the sandbox.
+    pinned: bool = True
 
 
 def sandbox_target(
@@ -94,6 +97,7 @@ def sandbox_target(
         env.get("admin_token") or config.admin_token,
         receiver_host,
         advertised_host,
+        pinned=bool(env.get("merchant_no")),
     )
 
 
@@ -102,6 +106,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "vexora_sandbox_wait",
         f"seconds to wait for the sandbox named by {CLIENT['url'].env} to answer (default 10)",
         default="10",
+    )
+    parser.addini(
+        "vexora_sandbox_check_answers",
+        "fail a test whose calls the sandbox answered with code 8000 or 5000, unless it is "
+        "marked vexora_sandbox_expect_errors (default false)",
+        type="bool",
+        default=False,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "vexora_sandbox_expect_errors(*codes): this test expects the sandbox to answer some "
+        "of its calls with these codes (default 8000 and 5000); see vexora_sandbox_check_answers",
     )
 
 
@@ -167,6 +186,9 @@ def _vexora_sandbox_session(
             pytest.fail(
                 f"{exc}; {CLIENT['url'].env} names a sandbox that is not running", pytrace=False
             )
+        problem = _external_problem(client, target)
+        if problem:
+            pytest.fail(problem, pytrace=False)
         yield client
         return
     home = request.config.stash.get(_CONFIG_HOME, request.config.rootpath)
@@ -174,16 +196,88 @@ def _vexora_sandbox_session(
         yield server
 
 
+def _external_problem(client: SandboxClient, target: SandboxTarget) -> str | None:
+    """Why an external sandbox cannot serve these tests (checked once, at the start)."""
+    from vexora_sandbox.testing import SandboxError
+
+    pinned_env, secret_env = CLIENT["merchant_no"].env, CLIENT["secret"].env
+    try:
+        if target.pinned:
+            client.admin.request("GET", f"merchants/{target.merchant_no}")
+        else:
+            client.admin.request("GET", "merchants")
+    except SandboxError as exc:
+        if exc.status == 404 and target.pinned:
+            return (
+                f"{pinned_env}={target.merchant_no}, but the sandbox at {target.url} has "
+                f"no merchant {target.merchant_no}: configure it there, or unset "
+                f"{pinned_env} so that each test creates a merchant of its own"
+            )
+        if exc.status == 404:
+            return (
+                f"the sandbox at {target.url} cannot create merchants (no "
+                f"/_sandbox/merchants: an older version?); set {pinned_env} and "
+                f"{secret_env} to a merchant it is configured with"
+            )
+        return (
+            f"the Vexora sandbox at {target.url} refused its admin API "
+            f"(HTTP {exc.status}): {exc.reason}"
+        )
+    return None
+
+
 @pytest.fixture
-def vexora_sandbox(_vexora_sandbox_session: SandboxClient) -> SandboxClient:
+def _vexora_merchant(
+    _vexora_sandbox_session: SandboxClient,
+    _vexora_sandbox_target: SandboxTarget,
+    vexora_sandbox_config: SandboxConfig,
+) -> Iterator[tuple[str, str]]:
+    """This test's merchant (merchantNo, secret): on an external sandbox without a pinned
+    merchant, one created for the test and removed after it, with everything it has."""
+    from vexora_sandbox.testing import SandboxError
+
+    target = _vexora_sandbox_target
+    if target.url is None or target.pinned:
+        yield target.merchant_no, target.secret
+        return
+    like = vexora_sandbox_config.merchants[0]
+    try:
+        created = _vexora_sandbox_session.admin.create_merchant(
+            area=like.area, balance=str(like.balance)
+        )
+    except SandboxError as exc:
+        pytest.fail(f"could not create this test's merchant: {exc.reason}", pytrace=False)
+    yield created["merchantNo"], created["secret"]
+    # Already gone only if the sandbox restarted meanwhile: nothing left to remove.
+    with contextlib.suppress(SandboxError):
+        _vexora_sandbox_session.admin.delete_merchant(created["merchantNo"])
+
+
+@pytest.fixture
+def vexora_sandbox(
+    _vexora_sandbox_session: SandboxClient,
+    _vexora_sandbox_target: SandboxTarget,
+    _vexora_merchant: tuple[str, str],
+) -> SandboxClient:
     """The session's sandbox, reset (no orders, journals or pending callbacks) for this test.
 
     A SandboxServer in-process, or a SandboxClient when ``VEXORA_SANDBOX_URL`` is set: both
     have ``url``, ``merchant_no``, ``secret``, ``admin``, ``payout(...)``,
-    ``query_payout(...)``, ``call(...)`` and ``reset()``.
+    ``query_payout(...)``, ``call(...)`` and ``reset()``. Against an external sandbox
+    without ``VEXORA_SANDBOX_MERCHANT_NO``, each test has a merchant of its own (so that
+    pytest-xdist workers and other suites can share the sandbox); its ``reset()`` resets
+    that merchant only.
     """
     from vexora_sandbox.testing import SandboxError
 
+    target = _vexora_sandbox_target
+    if target.url is not None and not target.pinned:
+        from vexora_sandbox.testing.client import MerchantClient
+
+        merchant_no, secret = _vexora_merchant
+        return MerchantClient(
+            target.url, merchant_no=merchant_no, secret=secret, admin_token=target.admin_token
+        )
     try:
         _vexora_sandbox_session.reset()
     except SandboxError as exc:
@@ -217,7 +311,7 @@ def _vexora_callback_receiver_session(
 
 @pytest.fixture
 def vexora_callback_receiver(
-    _vexora_callback_receiver_session: CallbackReceiver, _vexora_sandbox_target: SandboxTarget
+    _vexora_callback_receiver_session: CallbackReceiver, _vexora_merchant: tuple[str, str]
 ) -> CallbackReceiver:
     """A merchant callback endpoint at ``.url``: records, verifies signs, answers ``OK``.
 
@@ -230,7 +324,7 @@ def vexora_callback_receiver(
 
     receiver = _vexora_callback_receiver_session
     receiver.clear()
-    receiver.secret = _vexora_sandbox_target.secret
+    receiver.secret = _vexora_merchant[1]
     receiver.reply(Reply())
     return receiver
 
@@ -246,7 +340,37 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         _raise_sandbox_errors(item)
         raise
     _raise_sandbox_errors(item)
+    _check_answers(item)
     return result
+
+
+def _check_answers(item: pytest.Item) -> None:
+    """With ``vexora_sandbox_check_answers``, fail a test the sandbox answered with an
+    8000 or 5000 that its ``vexora_sandbox_expect_errors`` marker does not allow."""
+    if not item.config.getini("vexora_sandbox_check_answers"):
+        return
+    sandbox = (getattr(item, "funcargs", None) or {}).get("vexora_sandbox")
+    if sandbox is None:
+        return
+    marker = item.get_closest_marker("vexora_sandbox_expect_errors")
+    allowed = set(marker.args or ("8000", "5000")) if marker else set()
+    unexpected = [
+        entry
+        for entry in sandbox.admin.requests(merchantNo=sandbox.merchant_no)
+        if (entry.get("response") or {}).get("code") in {"8000", "5000"} - allowed
+    ]
+    if unexpected:
+        lines = [
+            f"  {e.get('endpoint')} tradeNo={(e.get('body') or {}).get('tradeNo')}: "
+            f"{e['response']['code']} {e['response'].get('msg')}"
+            for e in unexpected
+        ]
+        pytest.fail(
+            f"the Vexora sandbox answered {len(unexpected)} call(s) of this test with an error "
+            "it did not expect (mark it vexora_sandbox_expect_errors if it does):\n"
+            + "\n".join(lines),
+            pytrace=False,
+        )
 
 
 def _raise_sandbox_errors(item: pytest.Item) -> None:

@@ -66,6 +66,7 @@ def test_every_command_is_there() -> None:
         "example",
         "force",
         "listen",
+        "openapi",
         "replay",
         "send-callback",
         "serve",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import urllib.parse
 from typing import Any
 
@@ -40,8 +41,13 @@ ROUTES = [
     "clock/advance",
     "scenarios",
     "scenarios/reload",
+    "scenarios/{}",
     "reset",
     "settle",
+    "merchants",
+    "merchants/{}",
+    "requests/count",
+    "openapi.json",
     "{}",
     "{}/{}",
 ]
@@ -169,7 +175,7 @@ def test_the_admin_fuzz_covers_every_admin_route(app: web.Application) -> None:
             admin_paths.add(found.removeprefix("/_sandbox/").replace("{id}", "{}"))
     templates = {r.replace("{}", "{x}") for r in ROUTES}
     normalised = {
-        p.replace("{tradeNo}", "{x}").replace("{}", "{x}")
+        re.sub(r"\{(tradeNo|merchantNo|name)\}", "{x}", p).replace("{}", "{x}")
         for p in admin_paths
         if p and p.split("/")[0] not in NOT_JSON
     }

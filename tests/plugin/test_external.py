@@ -77,7 +77,7 @@ def test_a_wrong_admin_token_fails_with_the_reason(
     result = run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*could not reset the Vexora sandbox*401*requires 'Authorization: Bearer*"]
+        ["*refused its admin API (HTTP 401)*requires 'Authorization: Bearer*"]
     )
 
 

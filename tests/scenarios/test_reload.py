@@ -97,6 +97,8 @@ async def test_get_scenarios_lists_what_is_loaded(client: Client, scenario_file:
                 "endpoints": ["disbursements", "checkout", "deposits"],
                 "response": {"code": "8000", "status": "0015", "delay": 0.0, "fault": None},
                 "callbacks": [],
+                "origin": "file",
+                "merchantNo": None,
             }
         ],
         "default": DEFAULT_SCENARIO.as_json(),

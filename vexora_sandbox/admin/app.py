@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vexora_sandbox.admin import control, health, inspect, metrics, settle
+from vexora_sandbox.admin import (
+    control,
+    health,
+    inspect,
+    merchants,
+    metrics,
+    openapi,
+    scenarios,
+    settle,
+    verify,
+)
 from vexora_sandbox.admin.common import admin_middleware
 from vexora_sandbox.admin.ui import setup_ui
 
@@ -25,4 +35,8 @@ def create_admin_app() -> web.Application:
     settle.setup_routes(admin)
     setup_ui(admin)  # the dashboard, /_sandbox/ui
     metrics.setup_routes(admin)
+    merchants.setup_routes(admin)
+    scenarios.setup_routes(admin)
+    verify.setup_routes(admin)
+    openapi.setup_routes(admin)
     return admin

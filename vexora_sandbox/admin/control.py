@@ -1,4 +1,5 @@
-"""Admin routes that change state: reset, forced status, replay, the clock, scenarios."""
+"""Admin routes that change state: reset, forced status, replay, the clock, reloading the
+scenario files."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.orders import default_message
 from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.responses import json_response
-from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, CallbackSpec
+from vexora_sandbox.scenarios.model import CallbackSpec
 
 # How long a reset waits for callback attempts already on the wire (real time: they are
 # HTTP requests), so that none reaches a merchant after the reset has answered; those
@@ -29,7 +30,8 @@ LATEST_TIME = 221845392000.0  # 9000-01-01T00:00:00Z
 
 
 async def reset(request: web.Request) -> web.Response:
-    """Forget orders, journals and pending callbacks: of everything, or of one merchant."""
+    """Forget orders, journals, pending callbacks and runtime scenarios: of everything, or
+    of one merchant."""
     body = await read_json(request)
     merchant = merchant_filter(request, body)
     cancelled = await reset_state(request.config_dict, merchant)
@@ -52,8 +54,10 @@ async def reset_state(app: Mapping[Any, Any], merchant: str | None) -> int:
         app[keys.REQUESTS].clear()
         app[keys.IDS].reset()
         app[keys.ERRORS].clear()
+        app[keys.SCENARIOS].clear_runtime()
     else:
         app[keys.REQUESTS].clear(lambda e: e.get("merchantNo") == merchant)
+        app[keys.SCENARIOS].remove_runtime(merchant)
     return cancelled
 
 
@@ -120,32 +124,11 @@ async def clock_now(request: web.Request) -> web.Response:
     return json_response({"now": epoch_ms(clock.now()), "manual": clock.manual})
 
 
-def _relative(text: str, root: Path) -> str:
+def relative(text: str, root: Path) -> str:
     """``text`` with the scenario root's directory left out of every path in it: the admin
     API does not show the server's file system."""
     base = root.parent if root.suffix in (".yaml", ".yml") else root
     return text.replace(f"{base}{os.sep}", "").replace(str(base), base.name)
-
-
-async def scenarios(request: web.Request) -> web.Response:
-    registry = request.config_dict[keys.SCENARIOS]
-    root = registry.path
-    listed = []
-    for scenario in registry.current.scenarios:
-        shown = scenario.as_json()
-        shown["source"] = _relative(str(shown["source"]), root)
-        listed.append(shown)
-    error = None if registry.last_error is None else _relative(str(registry.last_error), root)
-    return json_response(
-        {
-            "path": _relative(str(root), root),
-            "files": [_relative(f, root) for f in registry.current.files],
-            "generation": registry.generation,
-            "lastError": error,
-            "scenarios": listed,
-            "default": DEFAULT_SCENARIO.as_json(),
-        }
-    )
 
 
 async def reload_scenarios(request: web.Request) -> web.Response:
@@ -156,7 +139,7 @@ async def reload_scenarios(request: web.Request) -> web.Response:
         return json_response(
             {
                 "error": "the scenarios were not reloaded; the previous set stays in force",
-                "problems": [_relative(str(p), registry.path) for p in exc.problems],
+                "problems": [relative(str(p), registry.path) for p in exc.problems],
                 "inForce": len(registry.current.scenarios),
             },
             status=422,
@@ -170,5 +153,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/callbacks/{id}/replay", replay)
     app.router.add_post("/clock/advance", advance_clock)
     app.router.add_get("/clock", clock_now)
-    app.router.add_get("/scenarios", scenarios)
     app.router.add_post("/scenarios/reload", reload_scenarios)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.admin.common import AdminError, flag, merchant_filter, number, one_order
+from vexora_sandbox.admin.verify import entry_filter
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.domain.clock import epoch_ms, gateway_time
 from vexora_sandbox.domain.orders import Order
@@ -78,17 +79,10 @@ async def transaction(request: web.Request) -> web.Response:
 
 
 async def requests(request: web.Request) -> web.Response:
-    """The journal of gateway calls; filters: merchantNo, endpoint, tradeNo."""
-    q = request.query
-    merchant_filter(request)
+    """The journal of gateway calls; filters: admin.verify.FILTERS."""
+    keep = entry_filter(request)
     journal = request.config_dict[keys.REQUESTS]
-    entries = [
-        e
-        for e in journal
-        if (not q.get("merchantNo") or e.get("merchantNo") == q["merchantNo"])
-        and (not q.get("endpoint") or e.get("endpoint") == q["endpoint"])
-        and (not q.get("tradeNo") or (e.get("body") or {}).get("tradeNo") == q["tradeNo"])
-    ]
+    entries = [e for e in journal if keep(e)]
     return json_response({"requests": entries, "count": len(entries), "dropped": journal.dropped})
 
 

@@ -27,6 +27,8 @@ class Merchant:
     # Where callbacks go when a body has no notifyUrl (Kenya's and Mexico's payout pages
     # make it optional: "not passed as configured in merchant backend"); "" for none.
     notify_url: str = ""
+    # Created through POST /_sandbox/merchants (removable), not read from the configuration.
+    runtime: bool = False
 
 
 # The built-in merchant a sandbox serves when none is configured: the README's, the CLI's
@@ -94,6 +96,21 @@ class Store:
 
     def merchants(self) -> list[Merchant]:
         return list(self._merchants.values())
+
+    def add_merchant(self, merchant: Merchant) -> Merchant:
+        """Serve a new merchant from now on, with its starting balance; ValueError if taken."""
+        if merchant.merchant_no in self._merchants:
+            raise ValueError(f"merchant {merchant.merchant_no} already exists")
+        self._merchants[merchant.merchant_no] = merchant
+        self._states[merchant.merchant_no] = MerchantState(merchant)
+        return merchant
+
+    def remove_merchant(self, merchant_no: str) -> Merchant:
+        """Forget a merchant with its orders and ledger; NotFound if it is not served."""
+        merchant = self.merchant(merchant_no)
+        del self._merchants[merchant_no]
+        self._states.pop(merchant_no, None)
+        return merchant
 
     def state(self, merchant_no: str) -> MerchantState:
         try:

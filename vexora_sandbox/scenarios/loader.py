@@ -28,7 +28,7 @@ from vexora_sandbox.scenarios.model import (
     Scenario,
     SignMode,
 )
-from vexora_sandbox.yamlfile import Reader, kind, load_yaml
+from vexora_sandbox.yamlfile import Reader, YamlDoc, kind, load_yaml
 
 ENDPOINTS: tuple[str, ...] = tuple(Endpoint)
 CODES: tuple[str, ...] = tuple(Code)
@@ -348,12 +348,19 @@ def _parse(text: str, source: str) -> tuple[list[Scenario], list[ConfigProblem]]
         doc = load_yaml(text, source)
     except ConfigError as exc:
         return [], exc.problems
+    return read_document(doc)
+
+
+def read_document(
+    doc: YamlDoc, what: str = "a scenario file"
+) -> tuple[list[Scenario], list[ConfigProblem]]:
+    """The scenarios of a parsed document (a list of them) and the problems found."""
     reader = _Reader(doc)
     scenarios: list[Scenario] = []
     if doc.data is None:
         return scenarios, []
     if not isinstance(doc.data, list):
-        reader.problem((), f"a scenario file must be a list of scenarios; got {kind(doc.data)}")
+        reader.problem((), f"{what} must be a list of scenarios; got {kind(doc.data)}")
     else:
         for index, item in enumerate(doc.data):
             scenario = _scenario(reader, item, index)

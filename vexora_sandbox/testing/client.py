@@ -175,6 +175,40 @@ class AdminClient:
         result: dict[str, Any] = self.request("POST", "scenarios/reload", expect=(200, 422))
         return result
 
+    def add_scenarios(self, scenarios: Any, merchant_no: str | None = None) -> dict[str, Any]:
+        """``POST /_sandbox/scenarios``: one scenario (a dict) or a list, in the files' format,
+        of ``merchant_no`` or global; SandboxError (status 422) for an invalid one."""
+        query = {"merchantNo": merchant_no}
+        result: dict[str, Any] = self.request(
+            "POST", "scenarios", scenarios, query=query, expect=(201,)
+        )
+        return result
+
+    def delete_scenarios(
+        self, name: str | None = None, merchant_no: str | None = None
+    ) -> dict[str, Any]:
+        """``DELETE /_sandbox/scenarios[/{name}]``: one runtime scenario, or all of a scope."""
+        path = "scenarios" if name is None else f"scenarios/{urllib.parse.quote(name, safe='')}"
+        result: dict[str, Any] = self.request("DELETE", path, query={"merchantNo": merchant_no})
+        return result
+
+    def create_merchant(self, **fields: Any) -> dict[str, Any]:
+        """``POST /_sandbox/merchants`` (fields: merchantNo, secret, area, balance, notifyUrl):
+        the new merchant, with its secret."""
+        result: dict[str, Any] = self.request("POST", "merchants", fields, expect=(201,))
+        return result
+
+    def delete_merchant(self, merchant_no: str) -> dict[str, Any]:
+        """``DELETE /_sandbox/merchants/{no}``: a runtime merchant and everything it has."""
+        result: dict[str, Any] = self.request("DELETE", f"merchants/{merchant_no}")
+        return result
+
+    def count_requests(self, **filters: Any) -> int:
+        """``GET /_sandbox/requests/count``; filters merchantNo, endpoint, tradeNo, code,
+        httpStatus, scenario."""
+        result: int = self.request("GET", "requests/count", query=filters)["count"]
+        return result
+
 
 def _query_value(value: Any) -> str:
     if isinstance(value, bool):
@@ -283,3 +317,11 @@ class SandboxClient:
 
     def stop(self) -> None:
         """Nothing to stop for a sandbox running in another process."""
+
+
+class MerchantClient(SandboxClient):
+    """A SandboxClient for a merchant of its own on a shared sandbox: ``reset()`` resets
+    that merchant only (its orders, callbacks, journal entries and runtime scenarios)."""
+
+    def reset(self) -> None:
+        self.admin.reset(self.merchant_no)
