@@ -199,8 +199,9 @@ container=$(buildah from "$IMAGE")
 # The final venv holds the package and its runtime dependencies only.
 buildah run --isolation chroot --network host "$container" -- python3 -c '
 import importlib.util, sys
-absent = [m for m in ("vexora_sandbox", "aiohttp", "yaml") if not importlib.util.find_spec(m)]
-present = [m for m in ("pip", "pytest", "hypothesis", "faker", "mypy", "ruff", "hatchling")
+runtime = ("vexora_sandbox", "aiohttp", "yaml", "faker", "jinja2", "prometheus_client", "uvloop")
+absent = [m for m in runtime if not importlib.util.find_spec(m)]
+present = [m for m in ("pip", "pytest", "hypothesis", "mypy", "ruff", "hatchling", "playwright")
            if importlib.util.find_spec(m)]
 if absent or present:
     sys.exit(f"missing: {absent}; should not be installed: {present}")

@@ -100,3 +100,16 @@ async def test_the_live_stream_announces_calls_and_attempts(client: Client, payo
             events.append(json.loads(line[6:]))
     assert events == [{"kind": "call", "tradeNo": "T1"}, {"kind": "attempt", "tradeNo": "T1"}]
     response.close()
+
+
+async def test_a_form_that_is_not_utf_8_is_refused_with_400(client: Client) -> None:
+    # Found by scripts/outside_fuzz.py: such a form body was a 500 from the form parser.
+    for path in ("actions/force", "actions/reset", "login", "logout"):
+        response = await client.post(
+            f"{UI}/{path}",
+            data=b"csrf=\x8b\xff&next=%2F",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            allow_redirects=False,
+        )
+        assert response.status == 400, path
+        assert "not valid form data" in await response.text(), path

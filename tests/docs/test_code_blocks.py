@@ -22,6 +22,7 @@ the day it lands:
   validated against their schemas, a Prometheus scrape configuration's paths scraped.
 - ``json``: parsed (a block showing one member, ``"key": value``, inside braces); a
   gateway answer has the gateway's envelope.
+- ``js``: parsed as an ES module by ``node --check`` (Node is on the CI machine).
 - Every ``VEXORA_SANDBOX_*`` name in any block is a variable the code reads.
 
 A block that cannot run (a placeholder, an output) is marked ``<!-- illustrative: REASON
@@ -36,6 +37,7 @@ import io
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -111,7 +113,7 @@ def test_illustrative_marks_are_the_exception_and_give_a_reason() -> None:
 
 
 def test_every_block_is_of_a_language_the_checkers_know() -> None:
-    known = {"", "python", "sh", "console", "yaml", "json"}
+    known = {"", "python", "sh", "console", "yaml", "json", "js"}
     other = [f"{b.id} ({b.lang})" for b in ALL if b.mark is None and b.lang not in known]
     assert other == [], "add a checker here, or mark the block illustrative"
 
@@ -125,6 +127,19 @@ def test_a_block_without_a_language_holds_no_command(block: Block) -> None:
 def test_every_variable_a_block_names_exists() -> None:
     unknown = {b.id: sorted(set(VARIABLE.findall(b.code)) - KNOWN_VARIABLES) for b in ALL}
     assert {where: names for where, names in unknown.items() if names} == {}
+
+
+# --- js ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("block", of("js"), ids=ids(of("js")))
+def test_a_js_block_parses_as_a_module(block: Block, tmp_path: Path) -> None:
+    node = shutil.which("node")
+    assert node is not None, "Node.js is needed to check the docs' JavaScript (apt: nodejs)"
+    source = tmp_path / "block.mjs"
+    source.write_text(block.code, encoding="utf-8")
+    done = subprocess.run([node, "--check", str(source)], capture_output=True, text=True)
+    assert done.returncode == 0, f"{block.id}: {done.stderr}"
 
 
 # --- json --------------------------------------------------------------------------------
@@ -269,16 +284,23 @@ def commands(block: Block) -> list[tuple[str, list[str]]]:
 
 
 def segments(command: str, env: dict[str, str]) -> list[list[str]]:
-    """The simple commands of a line (split at |, &&, ;), variables expanded, comments cut."""
+    """The simple commands of a line (split at |, &&, ;), variables expanded, comments and
+    output redirections (``> FILE``) cut."""
     for name, value in env.items():
         command = command.replace(f"${name}", value)
-    lexer = shlex.shlex(command, posix=True, punctuation_chars="|&;")
+    lexer = shlex.shlex(command, posix=True, punctuation_chars="|&;>")
     lexer.whitespace_split = True
     lexer.commenters = "#"
     parts: list[list[str]] = [[]]
+    redirected = False
     for token in lexer:
         if token in ("|", "&&", ";", "||"):
             parts.append([])
+            redirected = False
+        elif token in (">", ">>"):
+            redirected = True
+        elif redirected:
+            redirected = False  # the file written to: no argument of the command
         else:
             parts[-1].append(token)
     return [p for p in parts if p]

@@ -309,7 +309,15 @@ async def act(request: web.Request) -> web.StreamResponse:
     order = _find(request)
     if order is None:
         return _not_found(request)
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (ValueError, web.RequestPayloadError):  # UnicodeDecodeError is a ValueError
+        return render(
+            request,
+            order,
+            error="The request is not valid form data (UTF-8, urlencoded).",
+            status=400,
+        )
     action = str(form.get("action", ""))
     if action == SUBMIT:
         return _submit(request, order, str(form.get("reference", "")))

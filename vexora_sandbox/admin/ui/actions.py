@@ -41,11 +41,21 @@ def _refused(request: web.Request, status: int, message: str) -> web.Response:
     return render(request, "message.html", {"title": "Refused", "message": message}, status=status)
 
 
+async def _posted(request: web.Request) -> dict[str, str] | web.Response:
+    """The POSTed form's fields, or a 400 page for a body that is no form (not UTF-8)."""
+    try:
+        return {k: str(v) for k, v in (await request.post()).items()}
+    except (ValueError, web.RequestPayloadError):  # UnicodeDecodeError is a ValueError
+        return _refused(request, 400, "The request is not valid form data (UTF-8, urlencoded).")
+
+
 async def _form(request: web.Request) -> dict[str, str] | web.Response:
     """The POSTed form, once the caller is signed in and its CSRF token is right."""
     if not signed_in(request):
         return _refused(request, 401, "Sign in first: this sandbox has an admin token.")
-    form = {k: str(v) for k, v in (await request.post()).items()}
+    form = await _posted(request)
+    if isinstance(form, web.Response):
+        return form
     if not csrf_ok(request, form.get("csrf")):
         return _refused(request, 403, "This form is stale or from another site; reload the page.")
     return form
@@ -130,7 +140,9 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    form = {k: str(v) for k, v in (await request.post()).items()}
+    form = await _posted(request)
+    if isinstance(form, web.Response):
+        return form
     token = token_of(request)
     target = safe_next(form.get("next"))
     if not csrf_ok(request, form.get("csrf")):
@@ -144,7 +156,9 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    form = {k: str(v) for k, v in (await request.post()).items()}
+    form = await _posted(request)
+    if isinstance(form, web.Response):
+        return form
     if not csrf_ok(request, form.get("csrf")):
         return _refused(request, 403, "This form is stale or from another site; reload the page.")
     response = see_other("/_sandbox/ui/login")
