@@ -18,13 +18,18 @@ from aiohttp.test_utils import TestClient
 
 from tests.conftest import MERCHANT_NO, SECRET, START, payout_body, signed
 from tests.vectors import DOCS_EXAMPLE, DOCS_EXAMPLE_BASE, DOCS_EXAMPLE_SIGN
-from vexora_sandbox import keys, sign
+from vexora_sandbox import Merchant, SandboxConfig, create_app, keys, sign
 
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Client = TestClient[web.Request, web.Application]
 NOW_MS = int(START * 1000)
 PATH = "/v1/vexora/disbursements"
 LIMIT = 1024 * 1024
+
+BUILT_IN = (
+    "; this sandbox serves 0000000001 (the built-in merchant; configure yours with "
+    "--config FILE, or add one with POST /_sandbox/merchants)"
+)
 
 
 def failed(msg: str) -> dict[str, Any]:
@@ -59,7 +64,22 @@ async def test_missing_merchant_header(gateway: Gateway) -> None:
 async def test_unknown_merchant(gateway: Gateway) -> None:
     assert await gateway("disbursements", payout_body(), merchant_no="0000000009") == (
         200,
-        failed("merchant '0000000009' does not exist"),
+        failed("merchant '0000000009' does not exist" + BUILT_IN),
+    )
+
+
+async def test_an_unknown_merchant_hears_which_ones_the_config_file_lists(
+    aiohttp_client: Any,
+) -> None:
+    merchants = tuple(Merchant(f"00000001{i:02d}", "s") for i in range(12))
+    config = SandboxConfig(merchants=merchants, config_file="sandbox.yaml")
+    client = await aiohttp_client(create_app(config))
+    status, _, answer = await post(client, json.dumps(signed(payout_body())))
+    assert (status, answer["code"], answer["success"]) == (200, "8000", False)
+    assert answer["msg"] == (
+        "merchant '0000000001' does not exist; this sandbox serves "
+        + ", ".join(m.merchant_no for m in merchants[:10])
+        + " and 2 more (configured in sandbox.yaml, or add one with POST /_sandbox/merchants)"
     )
 
 

@@ -19,6 +19,11 @@ Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Advance = Callable[[float], Awaitable[int]]
 Client = TestClient[web.Request, web.Application]
 
+BUILT_IN = (
+    "; this sandbox serves 0000000001 (the built-in merchant; configure yours with "
+    "--config FILE, or add one with POST /_sandbox/merchants)"
+)
+
 
 async def test_a_checkout_is_accepted_with_a_payment_link(gateway: Gateway, client: Client) -> None:
     status, answer = await gateway("checkout", payin_body("indonesia"), prefix="/indonesia")
@@ -188,7 +193,7 @@ async def test_an_unknown_merchant_is_a_request_error(gateway: Gateway) -> None:
     _, answer = await gateway(
         "checkout", payin_body("kenya"), prefix="/kenya", merchant_no="0000000099"
     )
-    assert answer == failed("merchant '0000000099' does not exist")
+    assert answer == failed("merchant '0000000099' does not exist" + BUILT_IN)
 
 
 async def test_a_get_is_refused_in_the_envelope(client: Client) -> None:

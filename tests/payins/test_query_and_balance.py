@@ -17,6 +17,11 @@ Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Advance = Callable[[float], Awaitable[int]]
 Balance = Callable[..., Awaitable[dict[str, str]]]
 
+BUILT_IN = (
+    "; this sandbox serves 0000000001 (the built-in merchant; configure yours with "
+    "--config FILE, or add one with POST /_sandbox/merchants)"
+)
+
 
 async def query(gateway: Gateway, trade_no: str = "P20261124000001", **kw: Any) -> dict[str, Any]:
     _, answer = await gateway(
@@ -161,7 +166,7 @@ async def test_the_balance_is_signed(gateway: Gateway) -> None:
 
 async def test_the_balance_of_an_unknown_merchant_is_a_request_error(gateway: Gateway) -> None:
     _, answer = await gateway("queryBalance", {"timestamp": TIMESTAMP}, merchant_no="0000000042")
-    assert answer == failed("merchant '0000000042' does not exist")
+    assert answer == failed("merchant '0000000042' does not exist" + BUILT_IN)
 
 
 async def test_the_balance_under_an_unknown_area_is_a_clear_error(gateway: Gateway) -> None:

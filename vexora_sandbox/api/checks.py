@@ -36,7 +36,28 @@ def merchant(request: web.Request) -> Merchant:
     try:
         return request.app[keys.STORE].merchant(number)
     except NotFound:
-        raise GatewayError(f"merchant {number!r} does not exist") from None
+        raise unknown_merchant(request, number) from None
+
+
+SHOWN_MERCHANTS = 10
+
+
+def unknown_merchant(request: web.Request, number: str) -> GatewayError:
+    """Which merchants this sandbox serves (numbers only) and where they come from."""
+    numbers = [m.merchant_no for m in request.app[keys.STORE].merchants()]
+    shown = ", ".join(numbers[:SHOWN_MERCHANTS])
+    if len(numbers) > SHOWN_MERCHANTS:
+        shown += f" and {len(numbers) - SHOWN_MERCHANTS} more"
+    config_file = request.app[keys.CONFIG].config_file
+    source = (
+        f"configured in {config_file}"
+        if config_file
+        else "the built-in merchant; configure yours with --config FILE"
+    )
+    return GatewayError(
+        f"merchant {number!r} does not exist; this sandbox serves {shown or 'no merchant'} "
+        f"({source}, or add one with POST /_sandbox/merchants)"
+    )
 
 
 def area(request: web.Request, call: Call, merchant: Merchant) -> Area:
