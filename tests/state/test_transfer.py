@@ -45,7 +45,7 @@ def test_export_then_import_into_a_new_file_keeps_everything(
         "delivery",
         "delivery",
     ]
-    assert lines[0]["schemaVersion"] == 1
+    assert lines[0]["schemaVersion"] == 2
     assert lines[1]["trade_no"] == "T1" and lines[1]["status"] == "0000"
     assert lines[3]["available"] == "99999580" and lines[3]["freeze"] == "120"
 
@@ -54,6 +54,30 @@ def test_export_then_import_into_a_new_file_keeps_everything(
     with SandboxServer(state=str(tmp_path / "b.db"), clock="manual") as sandbox:
         assert sandbox.admin.transactions() == listed
         assert sandbox.query_payout("T2")["data"]["status"] == "0015"
+
+
+def test_a_runtime_merchant_goes_with_its_orders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SandboxServer(state=str(tmp_path / "a.db"), clock="manual") as sandbox:
+        sandbox.admin.create_merchant(merchantNo="4000000001", secret="s2", balance="900")
+        shown = sandbox.admin.request("GET", "merchants/4000000001")
+    out = tmp_path / "dump.jsonl"
+    assert main(["state", "export", str(out), "--state", str(tmp_path / "a.db")]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert lines[1] == {
+        "type": "merchant",
+        "merchant_no": "4000000001",
+        "secret": "s2",
+        "area": "default",
+        "balance": "900",
+        "notify_url": "",
+        "runtime": 1,
+    }
+    assert main(["state", "import", str(out), "--state", str(tmp_path / "b.db")]) == 0
+    capsys.readouterr()
+    with SandboxServer(state=str(tmp_path / "b.db"), clock="manual") as sandbox:
+        assert sandbox.admin.request("GET", "merchants/4000000001") == shown
 
 
 def test_an_import_does_not_overwrite_a_state_without_replace(
@@ -106,7 +130,7 @@ def test_an_import_that_does_not_add_up_writes_nothing(
         ),
         (
             '{"type": "vexora-sandbox-state", "schemaVersion": 9}\n',
-            "{path}:1: schemaVersion 9; this sandbox imports 1: export again with this "
+            "{path}:1: schemaVersion 9; this sandbox imports 1 or 2: export again with this "
             "version, or import with the version that exported it",
         ),
         (
@@ -115,7 +139,7 @@ def test_an_import_that_does_not_add_up_writes_nothing(
         ),
         (
             '{"type": "vexora-sandbox-state", "schemaVersion": 1}\n{"type": "refund"}\n',
-            "{path}:2: unknown type 'refund'; expected one of order, ledger, delivery",
+            "{path}:2: unknown type 'refund'; expected one of merchant, order, ledger, delivery",
         ),
         (
             '{"type": "vexora-sandbox-state", "schemaVersion": 1}\nnope\n',

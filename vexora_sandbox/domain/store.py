@@ -58,6 +58,10 @@ class StoreObserver(Protocol):
 
     def forget(self, merchant_no: str | None) -> None: ...
 
+    def merchant_added(self, merchant: Merchant) -> None: ...
+
+    def merchant_removed(self, merchant_no: str) -> None: ...
+
 
 class Store:
     """Every merchant's orders and ledger."""
@@ -103,6 +107,8 @@ class Store:
             raise ValueError(f"merchant {merchant.merchant_no} already exists")
         self._merchants[merchant.merchant_no] = merchant
         self._states[merchant.merchant_no] = MerchantState(merchant)
+        if self.observer is not None:
+            self.observer.merchant_added(merchant)
         return merchant
 
     def remove_merchant(self, merchant_no: str) -> Merchant:
@@ -110,6 +116,8 @@ class Store:
         merchant = self.merchant(merchant_no)
         del self._merchants[merchant_no]
         self._states.pop(merchant_no, None)
+        if self.observer is not None:
+            self.observer.merchant_removed(merchant_no)
         return merchant
 
     def state(self, merchant_no: str) -> MerchantState:

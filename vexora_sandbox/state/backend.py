@@ -20,7 +20,9 @@ class Batch:
     """What changed since the last commit, committed in one transaction.
 
     ``forget``: merchants whose state a reset dropped (None: every merchant); applied
-    before the upserts, which all come after the reset.
+    before the upserts, which all come after the reset. ``removed``: runtime merchants
+    deleted since (their rows of every table go); ``merchants``: runtime merchants created
+    since (a number is in one of the two, as its last change left it).
     """
 
     forget: list[str | None] = field(default_factory=list)
@@ -28,20 +30,31 @@ class Batch:
     ledgers: list[Row] = field(default_factory=list)
     deliveries: list[Row] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    merchants: list[Row] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.forget) + len(self.orders) + len(self.ledgers) + len(self.deliveries)
+        return (
+            len(self.forget)
+            + len(self.orders)
+            + len(self.ledgers)
+            + len(self.deliveries)
+            + len(self.merchants)
+            + len(self.removed)
+        )
 
 
 @dataclass
 class Snapshot:
     """Everything a start needs: orders in creation order, ledgers, the deliveries still
-    pending and the newest ``keep`` others (the bounded callback journal), meta values."""
+    pending and the newest ``keep`` others (the bounded callback journal), meta values,
+    and the runtime merchants (added before the orders are restored)."""
 
     orders: list[Row]
     ledgers: list[Row]
     deliveries: list[Row]
     meta: dict[str, str]
+    merchants: list[Row] = field(default_factory=list)
 
 
 class Backend(Protocol):

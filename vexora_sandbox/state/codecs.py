@@ -19,6 +19,7 @@ from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import Order, OrderKind, StatusChange
 from vexora_sandbox.domain.payments import amount_value
+from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.scenarios.model import CallbackSpec
 
 Row = tuple[Any, ...]
@@ -131,7 +132,37 @@ DELIVERIES = Table(
     blob_columns=frozenset({"payload"}),
 )
 
+# The merchants created at runtime (POST /_sandbox/merchants); the configured ones come
+# from the configuration at each start. Not in TABLES: a reset drops a merchant's orders,
+# ledgers and callbacks, never the merchant.
+MERCHANTS = Table(
+    "merchants",
+    ("merchant_no", "secret", "area", "balance", "notify_url", "runtime"),
+    key=("merchant_no",),
+)
+
 TABLES = (ORDERS, LEDGERS, DELIVERIES)
+
+
+# --- runtime merchants -------------------------------------------------------------------
+
+
+def merchant_row(merchant: Merchant) -> Row:
+    return (
+        merchant.merchant_no,
+        merchant.secret,
+        merchant.area,
+        str(merchant.balance),
+        merchant.notify_url,
+        int(merchant.runtime),
+    )
+
+
+def merchant_from(row: Row) -> Merchant:
+    number, secret, area, balance, notify_url, runtime = row
+    return Merchant(
+        str(number), str(secret), str(area), Decimal(balance), str(notify_url), bool(runtime)
+    )
 
 
 # --- orders ----------------------------------------------------------------------------

@@ -22,7 +22,13 @@ from vexora_sandbox.domain.payments import Payments, amount_value
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
 from vexora_sandbox.state.backend import Snapshot
-from vexora_sandbox.state.codecs import Row, deliveries_from, ledger_from, orders_from
+from vexora_sandbox.state.codecs import (
+    Row,
+    deliveries_from,
+    ledger_from,
+    merchant_from,
+    orders_from,
+)
 
 log = logging.getLogger("vexora_sandbox.state")
 NAMED = 10  # orders named in one problem at most
@@ -79,6 +85,7 @@ def _restore(
     if isinstance(clock, ManualClock) and "clock" in meta and float(meta["clock"]) > clock.now():
         clock.set(float(meta["clock"]))  # a manual clock goes on from where it was
     restored = Restored()
+    _add_merchants(store, snapshot.merchants)
     unknown: dict[str, int] = defaultdict(int)
     states = {m.merchant_no: store.state(m.merchant_no) for m in store.merchants()}
     for order in orders_from(snapshot.orders):
@@ -137,6 +144,22 @@ def _restore(
                 restored.late += 1
     dispatcher.resume(deliveries, int(meta.get("next_delivery_id", "1")))
     return restored
+
+
+def _add_merchants(store: Store, rows: list[Row]) -> None:
+    """The runtime merchants, before their orders: a configured merchant of the same number
+    (added to the configuration since) is the one served, with the kept orders."""
+    for row in rows:
+        merchant = merchant_from(row)
+        try:
+            store.merchant(merchant.merchant_no)
+        except NotFound:
+            store.add_merchant(merchant)
+            continue
+        log.warning(
+            "runtime merchant %s is now in the configuration: the configured one is served",
+            merchant.merchant_no,
+        )
 
 
 def _put_ledger(store: Store, merchant_no: str, currency: str, ledger: Ledger) -> None:

@@ -24,13 +24,28 @@ from pathlib import Path
 
 from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.state.backend import Batch, Snapshot
-from vexora_sandbox.state.codecs import DELIVERIES, LEDGERS, ORDERS, TABLES, Row, Table
+from vexora_sandbox.state.codecs import (
+    DELIVERIES,
+    LEDGERS,
+    MERCHANTS,
+    ORDERS,
+    TABLES,
+    Row,
+    Table,
+)
 
-SCHEMA_VERSION = 1
+# 2: the runtime merchants' table.
+SCHEMA_VERSION = 2
 SYNCHRONOUS = "NORMAL"
 # Non-pending deliveries beyond the journal's bound are deleted every this many commits.
 PRUNE_EVERY = 1000
 
+_MERCHANTS = """
+CREATE TABLE merchants (
+    merchant_no TEXT PRIMARY KEY, secret TEXT NOT NULL, area TEXT NOT NULL,
+    balance TEXT NOT NULL, notify_url TEXT NOT NULL, runtime INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE orders (
@@ -59,9 +74,10 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_pending ON deliveries (pending, id);
 CREATE INDEX deliveries_order ON deliveries (merchant_no, trade_no);
 """
+_SCHEMA += _MERCHANTS
 
 # Steps from one schema version to the next: MIGRATIONS[n] takes a file from n to n + 1.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {1: _MERCHANTS}
 
 
 def _upsert(table: Table) -> str:
@@ -74,7 +90,7 @@ def _upsert(table: Table) -> str:
     )
 
 
-_UPSERT = {table.name: _upsert(table) for table in TABLES}
+_UPSERT = {table.name: _upsert(table) for table in (*TABLES, MERCHANTS)}
 
 
 class SqliteBackend:
@@ -195,9 +211,10 @@ class SqliteBackend:
                 f"SELECT {_names(DELIVERIES)} FROM deliveries ORDER BY id"
             ).fetchall()
             meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+            merchant_rows = self.rows(MERCHANTS)
         except sqlite3.Error as exc:
             raise self._explain(exc) from None
-        return Snapshot(order_rows, ledger_rows, delivery_rows, meta)
+        return Snapshot(order_rows, ledger_rows, delivery_rows, meta, merchant_rows)
 
     def _prune(self) -> None:
         """Keep the pending deliveries and the newest ``keep`` others (the bounded journal)."""
@@ -220,6 +237,11 @@ class SqliteBackend:
                         db.execute(
                             f"DELETE FROM {table.name} WHERE merchant_no = ?", (merchant_no,)
                         )
+            for merchant_no in batch.removed:
+                for table in (*TABLES, MERCHANTS):
+                    db.execute(f"DELETE FROM {table.name} WHERE merchant_no = ?", (merchant_no,))
+            if batch.merchants:
+                db.executemany(_UPSERT[MERCHANTS.name], batch.merchants)
             for table, rows in ((ORDERS, batch.orders), (LEDGERS, batch.ledgers)):
                 if rows:
                     db.executemany(_UPSERT[table.name], rows)
@@ -253,7 +275,7 @@ class SqliteBackend:
     # --- export and import (JSON lines): rows, no domain objects --------------------
 
     def rows(self, table: Table) -> list[Row]:
-        order = "rowid" if table is not LEDGERS else "merchant_no, currency"
+        order = _ORDER.get(table.name, "rowid")
         query = f"SELECT {_names(table)} FROM {table.name} ORDER BY {order}"
         return self.db.execute(query).fetchall()
 
@@ -265,7 +287,7 @@ class SqliteBackend:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            for table in TABLES:
+            for table in (*TABLES, MERCHANTS):
                 db.execute(f"DELETE FROM {table.name}")
                 db.executemany(_UPSERT[table.name], tables.get(table.name, []))
             db.execute("DELETE FROM meta WHERE key != 'schema_version'")
@@ -274,6 +296,10 @@ class SqliteBackend:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+# The export's order; the merchants' table has no rowid.
+_ORDER = {LEDGERS.name: "merchant_no, currency", MERCHANTS.name: "merchant_no"}
 
 
 def _names(table: Table) -> str:

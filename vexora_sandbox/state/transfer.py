@@ -1,8 +1,9 @@
 """A state file as JSON lines and back (``vexora-sandbox state export|import``).
 
-The first line is a header: ``{"type": "vexora-sandbox-state", "schemaVersion": 1,
-"meta": {...}}``. Each other line is one row: ``{"type": "order" | "ledger" |
-"delivery", ...}`` with the columns of ``state.codecs`` as keys. An import is checked like
+The first line is a header: ``{"type": "vexora-sandbox-state", "schemaVersion": 2,
+"meta": {...}}``. Each other line is one row: ``{"type": "merchant" | "order" | "ledger" |
+"delivery", ...}`` with the columns of ``state.codecs`` as keys (version 1 had no
+merchants and is still read). An import is checked like
 a start (the ledgers must add up with the orders) before it replaces anything.
 """
 
@@ -14,11 +15,19 @@ from typing import Any, TextIO
 
 from vexora_sandbox.config import SandboxConfig
 from vexora_sandbox.state.backend import Snapshot
-from vexora_sandbox.state.codecs import DELIVERIES, LEDGERS, ORDERS, Row, Table
+from vexora_sandbox.state.codecs import DELIVERIES, LEDGERS, MERCHANTS, ORDERS, Row, Table
 from vexora_sandbox.state.sqlite import SCHEMA_VERSION, SqliteBackend
 
 HEADER = "vexora-sandbox-state"
-KINDS: dict[str, Table] = {"order": ORDERS, "ledger": LEDGERS, "delivery": DELIVERIES}
+# Merchants first: an import reads its runtime merchants before their orders.
+KINDS: dict[str, Table] = {
+    "merchant": MERCHANTS,
+    "order": ORDERS,
+    "ledger": LEDGERS,
+    "delivery": DELIVERIES,
+}
+# Version 1 differs only by having no merchant lines.
+READS = (1, SCHEMA_VERSION)
 
 
 class TransferError(Exception):
@@ -84,9 +93,10 @@ def _header(record: dict[str, Any], kind: object, where: str) -> dict[str, str]:
     if kind != HEADER:
         raise TransferError(f"{where}: the first line must be the header (type {HEADER!r})")
     version = record.get("schemaVersion")
-    if version != SCHEMA_VERSION:
+    if version not in READS or isinstance(version, bool):
         raise TransferError(
-            f"{where}: schemaVersion {version!r}; this sandbox imports {SCHEMA_VERSION}: "
+            f"{where}: schemaVersion {version!r}; this sandbox imports "
+            f"{' or '.join(map(str, READS))}: "
             "export again with this version, or import with the version that exported it"
         )
     meta = record.get("meta", {})
@@ -104,7 +114,13 @@ def check(
     from vexora_sandbox.state.restore import restore
 
     app = create_app(config.replace(state=None))
-    snapshot = Snapshot(tables[ORDERS.name], tables[LEDGERS.name], tables[DELIVERIES.name], meta)
+    snapshot = Snapshot(
+        tables[ORDERS.name],
+        tables[LEDGERS.name],
+        tables[DELIVERIES.name],
+        meta,
+        tables[MERCHANTS.name],
+    )
     restored = restore(
         snapshot,
         source=source,

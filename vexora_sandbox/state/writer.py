@@ -28,11 +28,11 @@ from vexora_sandbox.domain.clock import Clock, IdFactory
 from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.domain.payments import Payments
-from vexora_sandbox.domain.store import Store
+from vexora_sandbox.domain.store import Merchant, Store
 from vexora_sandbox.errors import GatewayError, NotFound
 from vexora_sandbox.protocol.names import Code
 from vexora_sandbox.state.backend import Backend, Batch
-from vexora_sandbox.state.codecs import DeliveryEncoder, ledger_row, order_row
+from vexora_sandbox.state.codecs import DeliveryEncoder, ledger_row, merchant_row, order_row
 from vexora_sandbox.state.restore import Restored, restore
 
 log = logging.getLogger("vexora_sandbox.state")
@@ -74,6 +74,8 @@ class StateWriter:
         self._ledgers: set[tuple[str, str]] = set()
         self._deliveries: dict[int, Delivery] = {}
         self._forget: list[str | None] = []
+        # Runtime merchants created (the merchant) or deleted (None) since the last commit.
+        self._merchants: dict[str, Merchant | None] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = concurrent.futures.ThreadPoolExecutor(1, "vexora-state")
         self._scheduled = False
@@ -162,6 +164,16 @@ class StateWriter:
         self._encoder.clear()
         self._schedule()
 
+    def merchant_added(self, merchant: Merchant) -> None:
+        if merchant.runtime:  # the configured ones come from the configuration at each start
+            self._merchants[merchant.merchant_no] = merchant
+            self._schedule()
+
+    def merchant_removed(self, merchant_no: str) -> None:
+        self._merchants[merchant_no] = None
+        self.openings = {k: v for k, v in self.openings.items() if k[0] != merchant_no}
+        self._schedule()
+
     def delivery_changed(self, delivery: Delivery) -> None:
         self._deliveries[delivery.id] = delivery
         self._schedule()
@@ -170,7 +182,9 @@ class StateWriter:
 
     @property
     def _dirty(self) -> bool:
-        return bool(self._orders or self._ledgers or self._deliveries or self._forget)
+        return bool(
+            self._orders or self._ledgers or self._deliveries or self._forget or self._merchants
+        )
 
     def _schedule(self) -> None:
         if not self._scheduled and self._in_flight is None and self._loop is not None:
@@ -194,7 +208,10 @@ class StateWriter:
         store = self.store
         meta = self.meta()
         batch = Batch(
-            forget=self._forget, meta={k: v for k, v in meta.items() if self._meta.get(k) != v}
+            forget=self._forget,
+            meta={k: v for k, v in meta.items() if self._meta.get(k) != v},
+            merchants=[merchant_row(m) for m in self._merchants.values() if m is not None],
+            removed=[number for number, m in self._merchants.items() if m is None],
         )
         self._meta = meta
         batch.orders = [order_row(o) for o in self._orders.values() if holds(store, o)]
@@ -210,6 +227,7 @@ class StateWriter:
         encode = self._encoder.row
         batch.deliveries = [encode(d) for d in self._deliveries.values() if holds(store, d.order)]
         self._orders, self._ledgers, self._deliveries, self._forget = {}, set(), {}, []
+        self._merchants = {}
         return batch
 
     def _flush(self) -> None:
@@ -218,6 +236,7 @@ class StateWriter:
             return
         assert self._loop is not None
         kept = (dict(self._orders), set(self._ledgers), dict(self._deliveries))
+        merchants = dict(self._merchants)
         batch = self.encode()
         done = self._next or self._loop.create_future()
         # Nobody may await a batch (a callback's attempt): its failure is logged here.
@@ -228,7 +247,7 @@ class StateWriter:
         loop = self._loop
 
         def committed(result: concurrent.futures.Future[None]) -> None:
-            loop.call_soon_threadsafe(self._committed, done, result, batch, kept)
+            loop.call_soon_threadsafe(self._committed, done, result, batch, kept, merchants)
 
         future.add_done_callback(committed)
 
@@ -238,6 +257,7 @@ class StateWriter:
         result: concurrent.futures.Future[None],
         batch: Batch,
         kept: tuple[dict[tuple[str, str], Order], set[tuple[str, str]], dict[int, Delivery]],
+        merchants: dict[str, Merchant | None],
     ) -> None:
         self._in_flight = None
         error = result.exception()
@@ -253,6 +273,7 @@ class StateWriter:
             self._ledgers |= ledgers
             self._deliveries = {**deliveries, **self._deliveries}
             self._forget = batch.forget + self._forget
+            self._merchants = {**merchants, **self._merchants}
             self._meta = {}  # sent again in full
             done.set_exception(
                 GatewayError(
