@@ -263,7 +263,10 @@ def check_journal(url: str, trade_no: str, admin_token: str | None) -> None:
 def check_scenarios(url: str, path: str, local_dir: str, admin_token: str | None) -> None:
     """The sandbox serves the scenarios at ``path``, the same files as ``local_dir``."""
     found = admin_get(url, "/_sandbox/scenarios", admin_token)
-    require(found.get("path") == path, f"scenarios come from {found.get('path')!r}, not {path!r}")
+    # The admin API names the scenario root by its last part only (it never shows the
+    # server's file system); the start-up line shows the whole path.
+    name = os.path.basename(path.rstrip("/"))
+    require(found.get("path") == name, f"scenarios come from {found.get('path')!r}, not {name!r}")
     require(not found.get("lastError"), f"the scenarios have an error: {found.get('lastError')}")
     served = sorted(os.path.basename(f) for f in found.get("files") or [])
     local = sorted(
