@@ -17,7 +17,7 @@ TIMEOUT = 30.0
 
 def test_the_readme_payout_s_callback_arrives_in_the_listener_it_starts() -> None:
     shells = re.findall(r"```sh\n(.*?)```", README, re.S)
-    assert "vexora-sandbox listen\n" in shells, "the README starts a listener"
+    assert ".venv/bin/vexora-sandbox listen\n" in shells, "the README starts a listener"
     (example,) = [
         b for b in re.findall(r"```python\n(.*?)```", README, re.S) if "disbursements" in b
     ]
