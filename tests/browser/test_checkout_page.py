@@ -4,75 +4,26 @@ Each button is clicked in a real browser and a CallbackReceiver gets the callbac
 payer's action would cause. The sandbox runs on a manual clock, so the default scenario's
 own payer (a SUCCESS after 2 s) never gets in the way unless a test moves the clock.
 
-Needs Playwright for Python and Debian's Chromium (never ``playwright install``)::
-
-    apt-get update && apt-get install -y chromium
-    .venv/bin/pip install playwright
+Needs Playwright and Debian's Chromium: tests/browser/conftest.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser.conftest import require_chromium
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api",
-    reason="Playwright for Python is not installed (.venv/bin/pip install playwright)",
-)
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)",
-        allow_module_level=True,
-    )
+require_chromium()
 
-from playwright.sync_api import Browser, Page, Playwright, expect  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 from vexora_sandbox.testing import CallbackReceiver, SandboxServer  # noqa: E402
 
 TRADE_NO = "P20261124000001"
 EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(clock="manual") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[CallbackReceiver]:
-    with CallbackReceiver() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_api.sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    launched = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-    yield launched
-    launched.close()
 
 
 @pytest.fixture

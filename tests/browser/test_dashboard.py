@@ -16,21 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_checkout_page import CHROMIUM, CHROMIUM_ARGS, EVIL
+from tests.browser.conftest import require_chromium
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-if not CHROMIUM.exists():
-    pytest.skip(f"Chromium is not installed at {CHROMIUM}", allow_module_level=True)
+require_chromium()
 
-from playwright.sync_api import (  # noqa: E402
-    Browser,
-    ConsoleMessage,
-    Dialog,
-    Page,
-    Playwright,
-    expect,
-)
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect  # noqa: E402
 
+from tests.browser.test_checkout_page import EVIL  # noqa: E402
 from vexora_sandbox.testing import CallbackReceiver, Reply, SandboxServer  # noqa: E402
 
 IMAGES = Path(__file__).parents[2] / "docs" / "images"
@@ -42,33 +34,6 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
     if SCREENSHOTS:
         IMAGES.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(IMAGES / f"{name}.png"), full_page=full_page)
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(clock="manual") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[CallbackReceiver]:
-    with CallbackReceiver() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_api.sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    launched = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
-    yield launched
-    launched.close()
 
 
 @pytest.fixture
