@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import MERCHANT_NO, SECRET, START, payout_body, signed
-from tests.vectors import DOCS_EXAMPLE, DOCS_EXAMPLE_BASE, DOCS_EXAMPLE_SIGN
+from tests.support.vectors import DOCS_EXAMPLE, DOCS_EXAMPLE_BASE, DOCS_EXAMPLE_SIGN
 from vexora_sandbox import Merchant, SandboxConfig, create_app, keys, sign
 
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]

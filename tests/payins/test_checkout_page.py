@@ -1,5 +1,5 @@
 """The hosted payment page over plain HTTP: what it shows, how it escapes, what its
-buttons do. tests/browser/test_checkout_page.py drives the same page in Chromium."""
+buttons do. tests/payins/test_checkout_page_browser.py drives the same page in Chromium."""
 
 from __future__ import annotations
 

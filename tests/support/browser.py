@@ -1,5 +1,9 @@
-"""What both browser test modules share: Debian's Chromium driven by Playwright, a sandbox
-on a manual clock and a callback receiver, each started once per module.
+"""What the browser tests share: Debian's Chromium driven by Playwright, a sandbox on a
+manual clock and a callback receiver, each started once per module.
+
+The browser tests live with their feature (``tests/payins/``, ``tests/dashboard/``), whose
+conftest files have fixtures of the same names (a ``receiver`` per test). Each browser
+module imports these fixtures, so they are module-level there and win over its folder's.
 
 Needs Playwright for Python and Debian's Chromium (never ``playwright install``)::
 
@@ -29,6 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# A merchant value a page must show as text, never run.
+EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright

@@ -4,7 +4,7 @@ Each button is clicked in a real browser and a CallbackReceiver gets the callbac
 payer's action would cause. The sandbox runs on a manual clock, so the default scenario's
 own payer (a SUCCESS after 2 s) never gets in the way unless a test moves the clock.
 
-Needs Playwright and Debian's Chromium: tests/browser/conftest.py.
+Needs Playwright and Debian's Chromium: tests/support/browser.py.
 """
 
 from __future__ import annotations
@@ -14,16 +14,22 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import require_chromium
+from tests.support import browser as chromium
 
-require_chromium()
+chromium.require_chromium()
 
 from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 from vexora_sandbox.testing import CallbackReceiver, SandboxServer  # noqa: E402
 
 TRADE_NO = "P20261124000001"
-EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+EVIL = chromium.EVIL
+
+# Module-level, so they win over this folder's conftest fixtures of the same names.
+playwright = chromium.playwright
+browser = chromium.browser
+sandbox = chromium.sandbox
+receiver = chromium.receiver
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import MERCHANT_NO, SECRET, payout_body
-from tests.fuzz.conftest import FUZZ
 from tests.payins.conftest import AREAS, payin_body
+from tests.support.fuzz import ANY_CHAR, FUZZ, JSON, TEXT
 from vexora_sandbox import keys, sign
 from vexora_sandbox.protocol.names import Endpoint
 
@@ -34,28 +34,6 @@ ENVELOPE = {"msg", "code", "timestamp", "success", "data"}
 LIMIT = 1024 * 1024  # the default max_body_bytes
 PATH = "/v1/vexora/"
 
-# Any code point, surrogates included (Hypothesis draws those rarely, so add some).
-ANY_CHAR = st.characters(exclude_categories=())
-TEXT = st.one_of(
-    st.text(ANY_CHAR, max_size=40),
-    st.sampled_from(["\ud800", "a\udfffb", "\udc00\ud800", "\x00", "\u202e", "💸" * 5]),
-)
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=-(10**60), max_value=10**60),
-    st.floats(allow_nan=False, allow_infinity=False),
-    TEXT,
-)
-JSON = st.recursive(
-    SCALARS,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.text(ANY_CHAR, max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
 ENDPOINT = st.sampled_from(sorted(Endpoint))
 
 

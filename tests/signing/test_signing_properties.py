@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import FUZZ
-from tests.vectors import CALLBACK_VECTOR, DOCS_EXAMPLE_VECTOR, TIMESTAMP_ONLY_VECTOR
+from tests.support.fuzz import FUZZ
+from tests.support.vectors import CALLBACK_VECTOR, DOCS_EXAMPLE_VECTOR, TIMESTAMP_ONLY_VECTOR
 from vexora_sandbox.protocol.jsonbody import parse_body
 from vexora_sandbox.protocol.signing import SIGN_FIELD, canonical_string, sign, verify
 

@@ -16,18 +16,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import require_chromium
+from tests.support import browser as chromium
 
-require_chromium()
+chromium.require_chromium()
 
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect  # noqa: E402
 
-from tests.browser.test_checkout_page import EVIL  # noqa: E402
 from vexora_sandbox.testing import CallbackReceiver, Reply, SandboxServer  # noqa: E402
 
 IMAGES = Path(__file__).parents[2] / "docs" / "images"
 SCREENSHOTS = os.environ.get("VEXORA_SANDBOX_SCREENSHOTS") == "1"
 UI = "/_sandbox/ui"
+EVIL = chromium.EVIL
+
+# Module-level, so they win over this folder's conftest fixtures of the same names.
+playwright = chromium.playwright
+browser = chromium.browser
+sandbox = chromium.sandbox
+receiver = chromium.receiver
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import MERCHANT_NO, START, payout_body, signed
-from tests.hardening.money import assert_money_adds_up
+from tests.support.money import assert_money_adds_up
 from vexora_sandbox import CallbackReceiver, SandboxConfig, create_app, keys
 from vexora_sandbox.domain.clock import ManualClock
 

@@ -21,8 +21,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.conftest import payout_body, signed
-from tests.fuzz.conftest import FUZZ
-from tests.fuzz.test_gateway_fuzz import ANY_CHAR, JSON, TEXT
+from tests.support.fuzz import ANY_CHAR, FUZZ, JSON, TEXT
 from vexora_sandbox import keys
 
 Client = TestClient[web.Request, web.Application]

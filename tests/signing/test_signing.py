@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.vectors import (
+from tests.support.vectors import (
     CALLBACK,
     CALLBACK_BASE,
     CALLBACK_SIGN,

@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.unit.test_page_examples import EXAMPLES, json_values
-from tests.unit.test_page_examples import page_body as example_body
+from tests.areas.test_page_examples import EXAMPLES, json_values
+from tests.areas.test_page_examples import page_body as example_body
 from vexora_sandbox import SandboxConfig, create_app, sign
 from vexora_sandbox.protocol.rules import load_areas
 

@@ -1,0 +1,2 @@
+"""Helpers the test folders share: Hypothesis profiles and strategies, the money invariant,
+the browser fixtures, the signing reference vectors."""
