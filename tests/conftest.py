@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,9 @@ from vexora_sandbox.domain.clock import ManualClock
 MERCHANT_NO = "0000000001"
 SECRET = "sandbox-secret"
 START = 1_764_000_000.0  # 2025-11-24 16:00:00 UTC
+# The test-only scenario set (tests/README.md "Two scenario sets"): the generic tests run
+# on it, so a change to the shipped scenarios moves only the tests that are about them.
+TEST_SCENARIOS = str(Path(__file__).parent / "data" / "scenarios")
 
 
 def payout_body(**overrides: Any) -> dict[str, Any]:
@@ -46,7 +50,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def config() -> SandboxConfig:
-    return SandboxConfig()
+    return SandboxConfig(scenarios=TEST_SCENARIOS)
 
 
 @pytest.fixture

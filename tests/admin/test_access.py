@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.admin.conftest import Admin, Client, Payout
-from tests.conftest import MERCHANT_NO, payout_body, signed
+from tests.conftest import MERCHANT_NO, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig
 from vexora_sandbox.domain.store import Merchant
 
@@ -31,7 +31,7 @@ POST_ROUTES = [
 class TestAdminToken:
     @pytest.fixture
     def config(self) -> SandboxConfig:
-        return SandboxConfig(admin_token=TOKEN)
+        return SandboxConfig(scenarios=TEST_SCENARIOS, admin_token=TOKEN)
 
     @pytest.fixture(autouse=True)
     async def _order(self, payout: Payout, admin: Admin) -> None:
@@ -132,10 +132,11 @@ class TestNoSecretEver:
     @pytest.fixture
     def config(self) -> SandboxConfig:
         return SandboxConfig(
+            scenarios=TEST_SCENARIOS,
             merchants=(
                 Merchant(MERCHANT_NO, self.SECRETS[0]),
                 Merchant("0000000002", self.SECRETS[1]),
-            )
+            ),
         )
 
     async def test_no_admin_answer_contains_a_merchant_secret(

@@ -8,7 +8,7 @@ import pytest
 from aiohttp import web
 
 from tests.admin.conftest import Admin, Client, Payout
-from tests.conftest import MERCHANT_NO, SECRET, START
+from tests.conftest import MERCHANT_NO, SECRET, START, TEST_SCENARIOS
 from vexora_sandbox import CallbackReceiver, Reply, SandboxConfig, create_app, keys, verify
 from vexora_sandbox.domain.clock import ManualClock, SystemClock
 from vexora_sandbox.domain.store import Merchant
@@ -60,7 +60,8 @@ class TestResetOneMerchant:
     @pytest.fixture
     def config(self) -> SandboxConfig:
         return SandboxConfig(
-            merchants=(Merchant(MERCHANT_NO, SECRET), Merchant(OTHER, OTHER_SECRET))
+            scenarios=TEST_SCENARIOS,
+            merchants=(Merchant(MERCHANT_NO, SECRET), Merchant(OTHER, OTHER_SECRET)),
         )
 
     async def test_it_leaves_the_other_merchants_orders(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.admin.conftest import Admin, Client, Payout
-from tests.conftest import MERCHANT_NO, SECRET
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS
 from vexora_sandbox import CallbackReceiver, SandboxConfig, verify
 from vexora_sandbox.domain.store import Merchant
 
@@ -184,7 +184,9 @@ async def test_reset_restores_a_runtime_merchants_starting_balance(
 class TestWithAnAdminToken:
     @pytest.fixture
     def config(self) -> SandboxConfig:
-        return SandboxConfig(admin_token="tok", merchants=(Merchant(MERCHANT_NO, SECRET),))
+        return SandboxConfig(
+            scenarios=TEST_SCENARIOS, admin_token="tok", merchants=(Merchant(MERCHANT_NO, SECRET),)
+        )
 
     async def test_the_merchant_routes_need_it(self, admin: Admin) -> None:
         status, _ = await admin("POST", "merchants", {})

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, START, payout_body, signed
+from tests.conftest import MERCHANT_NO, START, TEST_SCENARIOS, payout_body, signed
 from tests.support.money import assert_money_adds_up
 from vexora_sandbox import CallbackReceiver, SandboxConfig, create_app, keys
 from vexora_sandbox.domain.clock import ManualClock
@@ -34,7 +34,7 @@ def receiver() -> Iterator[CallbackReceiver]:
 
 
 async def _sandbox(aiohttp_client: AiohttpClient) -> Client:
-    config = SandboxConfig(clock="manual", journal_size=JOURNAL)
+    config = SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", journal_size=JOURNAL)
     return await aiohttp_client(create_app(config, clock=ManualClock(START)))
 
 

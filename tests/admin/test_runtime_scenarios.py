@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.admin.conftest import Admin, Client, Payout
-from tests.conftest import MERCHANT_NO, SECRET
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS
 from vexora_sandbox import CallbackReceiver, SandboxConfig
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.scenarios.registry import MAX_RUNTIME_SCENARIOS
@@ -26,7 +26,10 @@ response:
 
 @pytest.fixture
 def config() -> SandboxConfig:
-    return SandboxConfig(merchants=(Merchant(MERCHANT_NO, SECRET), Merchant(OTHER, OTHER_SECRET)))
+    return SandboxConfig(
+        scenarios=TEST_SCENARIOS,
+        merchants=(Merchant(MERCHANT_NO, SECRET), Merchant(OTHER, OTHER_SECRET)),
+    )
 
 
 async def post(

@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from tests.conftest import TEST_SCENARIOS
 from vexora_sandbox import SandboxConfig, create_app, sign
 
 # aiohttp's once-per-process warning about plain-string request keys would turn the first
@@ -146,7 +147,7 @@ BROKEN: list[tuple[str, dict[str, Any], str]] = [
 async def sandbox(
     aiohttp_client: Callable[[web.Application], Awaitable[Client]],
 ) -> Client:
-    return await aiohttp_client(create_app(SandboxConfig()))
+    return await aiohttp_client(create_app(SandboxConfig(scenarios=TEST_SCENARIOS)))
 
 
 def payout(area: str, **changes: Any) -> dict[str, Any]:

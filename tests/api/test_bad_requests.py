@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, SECRET, START, payout_body, signed
+from tests.conftest import MERCHANT_NO, SECRET, START, TEST_SCENARIOS, payout_body, signed
 from tests.support.vectors import DOCS_EXAMPLE, DOCS_EXAMPLE_BASE, DOCS_EXAMPLE_SIGN
 from vexora_sandbox import Merchant, SandboxConfig, create_app, keys, sign
 
@@ -72,7 +72,9 @@ async def test_an_unknown_merchant_hears_which_ones_the_config_file_lists(
     aiohttp_client: Any,
 ) -> None:
     merchants = tuple(Merchant(f"00000001{i:02d}", "s") for i in range(12))
-    config = SandboxConfig(merchants=merchants, config_file="sandbox.yaml")
+    config = SandboxConfig(
+        scenarios=TEST_SCENARIOS, merchants=merchants, config_file="sandbox.yaml"
+    )
     client = await aiohttp_client(create_app(config))
     status, _, answer = await post(client, json.dumps(signed(payout_body())))
     assert (status, answer["code"], answer["success"]) == (200, "8000", False)

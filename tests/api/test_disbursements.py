@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from aiohttp.web_exceptions import NotAppKeyWarning
 
-from tests.conftest import MERCHANT_NO, SECRET, START, payout_body, signed
+from tests.conftest import MERCHANT_NO, SECRET, START, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys, sign
 from vexora_sandbox.domain.clock import ManualClock
 from vexora_sandbox.domain.store import Merchant
@@ -247,7 +247,7 @@ async def test_the_first_failing_field_is_reported(gateway: Gateway) -> None:
 class TestLenientValidation:
     @pytest.fixture
     def config(self) -> SandboxConfig:
-        return SandboxConfig(validation="lenient")
+        return SandboxConfig(scenarios=TEST_SCENARIOS, validation="lenient")
 
     async def test_a_12_digit_mobile_passes(self, gateway: Gateway) -> None:
         _, answer = await gateway("disbursements", payout_body(mobile="081234567890"))
@@ -305,7 +305,10 @@ async def test_a_payout_freezes_its_amount(gateway: Gateway, app: web.Applicatio
 class TestSmallBalance:
     @pytest.fixture
     def config(self) -> SandboxConfig:
-        return SandboxConfig(merchants=(Merchant(MERCHANT_NO, SECRET, balance=Decimal(1000)),))
+        return SandboxConfig(
+            scenarios=TEST_SCENARIOS,
+            merchants=(Merchant(MERCHANT_NO, SECRET, balance=Decimal(1000)),),
+        )
 
     async def test_an_amount_above_available_is_refused_and_not_stored(
         self, gateway: Gateway
@@ -348,13 +351,15 @@ async def _platform_numbers(aiohttp_client: AiohttpClient, config: SandboxConfig
 async def test_the_same_seed_gives_the_same_platform_trade_numbers(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    first = await _platform_numbers(aiohttp_client, SandboxConfig(seed=7))
-    second = await _platform_numbers(aiohttp_client, SandboxConfig(seed=7))
+    first = await _platform_numbers(aiohttp_client, SandboxConfig(scenarios=TEST_SCENARIOS, seed=7))
+    second = await _platform_numbers(
+        aiohttp_client, SandboxConfig(scenarios=TEST_SCENARIOS, seed=7)
+    )
     assert first == second
     assert len(set(first)) == 4
 
 
 async def test_without_a_seed_two_sandboxes_differ(aiohttp_client: AiohttpClient) -> None:
-    first = await _platform_numbers(aiohttp_client, SandboxConfig())
-    second = await _platform_numbers(aiohttp_client, SandboxConfig())
+    first = await _platform_numbers(aiohttp_client, SandboxConfig(scenarios=TEST_SCENARIOS))
+    second = await _platform_numbers(aiohttp_client, SandboxConfig(scenarios=TEST_SCENARIOS))
     assert first != second

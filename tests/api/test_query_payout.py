@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, SECRET, START, payout_body, signed
+from tests.conftest import MERCHANT_NO, SECRET, START, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.domain.clock import ManualClock
 from vexora_sandbox.domain.store import Merchant
@@ -187,10 +187,11 @@ class TestTwoMerchants:
     @pytest.fixture
     def config(self) -> SandboxConfig:
         return SandboxConfig(
+            scenarios=TEST_SCENARIOS,
             merchants=(
                 Merchant(MERCHANT_NO, SECRET),
                 Merchant(OTHER_MERCHANT, "second-secret"),
-            )
+            ),
         )
 
     async def test_another_merchants_order_is_unknown(self, client: Client) -> None:

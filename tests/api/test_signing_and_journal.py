@@ -11,7 +11,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, SECRET, payout_body
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS, payout_body
 from vexora_sandbox import SandboxConfig, sign
 
 Client = TestClient[web.Request, web.Application]
@@ -75,7 +75,7 @@ async def test_a_wrong_sign_with_a_null_shows_the_skipping_base(client: Client) 
 class TestLenient:
     @pytest.fixture
     def config(self) -> SandboxConfig:
-        return SandboxConfig(validation="lenient")
+        return SandboxConfig(scenarios=TEST_SCENARIOS, validation="lenient")
 
     async def test_an_upper_case_sign_is_accepted_and_journaled(self, client: Client) -> None:
         body = payout_body()

@@ -21,7 +21,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, payout_body, signed
+from tests.conftest import MERCHANT_NO, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys
 
 Client = TestClient[web.Request, web.Application]
@@ -145,6 +145,7 @@ async def sandbox(
 ) -> AsyncIterator[Client]:
     # Callbacks fall due 20 ms after the order (2 s x 0.01); one attempt each, no retries.
     config = SandboxConfig(
+        scenarios=TEST_SCENARIOS,
         time_scale=0.01,
         callback_timeout=TIMEOUT,
         callback_max_response=MAX_RESPONSE,

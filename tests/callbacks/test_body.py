@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.callbacks.conftest import Client, Pay, journal
-from tests.conftest import MERCHANT_NO, SECRET, START
+from tests.conftest import MERCHANT_NO, SECRET, START, TEST_SCENARIOS
 from vexora_sandbox import SandboxConfig, keys, verify
 from vexora_sandbox.protocol.signing import canonical_string
 from vexora_sandbox.testing import CallbackReceiver
@@ -128,7 +128,7 @@ async def test_the_notify_url_is_used_exactly_as_given(
 async def test_a_failure_callback_has_no_success_time(
     client: Client, pay: Pay, receiver: CallbackReceiver
 ) -> None:
-    await pay(tradeNo="T1", accountNo="8801234990029")  # shipped: payout-rejected
+    await pay(tradeNo="T1", accountNo="8801234990029")  # scenario payout-rejected
     await client.app[keys.DISPATCHER].advance(3)
     body = no_numbers(receiver.wait_for("T1", timeout=2).raw)
     assert (body["status"], body["message"]) == ("00029", "REJECTED_TRANSACTION")
@@ -139,7 +139,7 @@ async def test_a_failure_callback_has_no_success_time(
 async def test_a_stale_processing_callback_has_no_success_time(
     client: Client, pay: Pay, receiver: CallbackReceiver
 ) -> None:
-    await pay(tradeNo="T1", accountNo="8801234990016")  # shipped: callback-stale-after-final
+    await pay(tradeNo="T1", accountNo="8801234990016")  # scenario callback-stale-after-final
     await client.app[keys.DISPATCHER].advance(4)
     first, stale = receiver.matching("T1")
     assert first.body["successTime"] == "2025-11-24 13:00:02"
@@ -161,8 +161,7 @@ SCENARIO = """\
 def config(tmp_path: Path) -> SandboxConfig:
     path = tmp_path / "s.yaml"
     path.write_text(SCENARIO, "utf-8")
-    shipped = Path(__file__).resolve().parents[2] / "scenarios"
-    for file in shipped.glob("*.yaml"):
+    for file in Path(TEST_SCENARIOS).glob("*.yaml"):
         (tmp_path / file.name).write_text(file.read_text("utf-8"), "utf-8")
     return SandboxConfig(scenarios=str(tmp_path))
 

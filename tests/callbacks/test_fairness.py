@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from tests.conftest import MERCHANT_NO
+from tests.conftest import MERCHANT_NO, TEST_SCENARIOS
 from vexora_sandbox import SandboxConfig, create_app, keys
 from vexora_sandbox.domain.orders import OrderKind
 from vexora_sandbox.scenarios.model import CallbackSpec
@@ -101,7 +101,11 @@ async def test_healthy_callbacks_arrive_while_origins_hang(
     healthy.router.add_post("/notify", notify)
     server = await aiohttp_server(healthy)
     config = SandboxConfig(
-        callback_concurrency=16, callback_timeout=TIMEOUT, time_scale=0.001, journal_size=1000
+        scenarios=TEST_SCENARIOS,
+        callback_concurrency=16,
+        callback_timeout=TIMEOUT,
+        time_scale=0.001,
+        journal_size=1000,
     )
     client = await aiohttp_client(create_app(config))
     app = client.app

@@ -113,7 +113,7 @@ async def test_a_stale_callback_does_not_move_the_order_back(
     client: Client, pay: Pay, merchant: tuple[QueryingMerchant, str]
 ) -> None:
     querying, url = merchant
-    await pay(accountNo="8801234990016", notifyUrl=url)  # shipped: callback-stale-after-final
+    await pay(accountNo="8801234990016", notifyUrl=url)  # scenario callback-stale-after-final
     await client.app[keys.DISPATCHER].advance(4)
     first, stale = querying.seen
     assert (first["callback"]["status"], first["query"]["status"]) == ("0000", "0000")
@@ -127,7 +127,7 @@ async def test_a_repeated_callback_applies_once(
     client: Client, pay: Pay, merchant: tuple[QueryingMerchant, str]
 ) -> None:
     querying, url = merchant
-    trade_no = await pay(accountNo="8801234990002", notifyUrl=url)  # shipped: callback-twice
+    trade_no = await pay(accountNo="8801234990002", notifyUrl=url)  # scenario callback-twice
     await client.app[keys.DISPATCHER].advance(2)
     assert [s["query"]["status"] for s in querying.seen] == ["0000", "0000"]
     order = client.app[keys.STORE].order(MERCHANT_NO, trade_no)

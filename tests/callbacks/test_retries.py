@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.callbacks.conftest import Client, Pay, dead_url, journal
-from tests.conftest import MERCHANT_NO, START, payout_body, signed
+from tests.conftest import MERCHANT_NO, START, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys
 from vexora_sandbox.domain.clock import ManualClock
 from vexora_sandbox.testing import CallbackReceiver, Reply
@@ -165,7 +165,7 @@ async def test_only_200_and_exactly_ok_acknowledges(
 async def test_a_configured_ack_list(
     aiohttp_client: AiohttpClient, receiver: CallbackReceiver, body: str, acknowledged: bool
 ) -> None:
-    config = SandboxConfig(clock="manual", callback_ack=("OK", "success"))
+    config = SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", callback_ack=("OK", "success"))
     client = await with_app(aiohttp_client, config)
     receiver.reply(body)
     await payout(client, receiver.url)
@@ -180,7 +180,10 @@ async def test_a_configured_ack_list(
 async def test_a_hanging_merchant_hits_the_attempt_timeout(
     aiohttp_client: AiohttpClient, receiver: CallbackReceiver
 ) -> None:
-    client = await with_app(aiohttp_client, SandboxConfig(clock="manual", callback_timeout=0.5))
+    client = await with_app(
+        aiohttp_client,
+        SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", callback_timeout=0.5),
+    )
     receiver.script([Reply(delay=3)])
     await payout(client, receiver.url)
     await client.app[keys.DISPATCHER].advance(2)
@@ -200,7 +203,9 @@ async def test_a_hanging_merchant_hits_the_attempt_timeout(
 async def test_time_scale_does_not_shorten_the_attempt_timeout(
     aiohttp_client: AiohttpClient, receiver: CallbackReceiver
 ) -> None:
-    config = SandboxConfig(clock="manual", time_scale=0.001, callback_timeout=2)
+    config = SandboxConfig(
+        scenarios=TEST_SCENARIOS, clock="manual", time_scale=0.001, callback_timeout=2
+    )
     client = await with_app(aiohttp_client, config)
     receiver.reply(Reply(delay=0.1))
     await payout(client, receiver.url)
@@ -216,7 +221,9 @@ async def test_time_scale_does_not_shorten_the_attempt_timeout(
 async def test_time_scale_compresses_the_whole_schedule(
     aiohttp_client: AiohttpClient, receiver: CallbackReceiver
 ) -> None:
-    client = await with_app(aiohttp_client, SandboxConfig(clock="manual", time_scale=0.001))
+    client = await with_app(
+        aiohttp_client, SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", time_scale=0.001)
+    )
     receiver.reply(Reply(500, "no"))
     await payout(client, receiver.url)
     await client.app[keys.DISPATCHER].advance(36.049)
@@ -228,7 +235,9 @@ async def test_time_scale_compresses_the_whole_schedule(
 async def test_time_scale_on_the_system_clock(
     aiohttp_client: AiohttpClient, receiver: CallbackReceiver
 ) -> None:
-    client = await with_app(aiohttp_client, SandboxConfig(time_scale=0.001))
+    client = await with_app(
+        aiohttp_client, SandboxConfig(scenarios=TEST_SCENARIOS, time_scale=0.001)
+    )
     receiver.reply(Reply(500, "no"))
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -253,7 +262,9 @@ async def test_time_scale_on_the_system_clock(
 async def test_the_journal_keeps_the_newest_journal_size_deliveries(
     aiohttp_client: AiohttpClient, receiver: CallbackReceiver
 ) -> None:
-    client = await with_app(aiohttp_client, SandboxConfig(clock="manual", journal_size=3))
+    client = await with_app(
+        aiohttp_client, SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", journal_size=3)
+    )
     for i in range(1, 6):
         await payout(client, receiver.url, f"T{i}")
     await client.app[keys.DISPATCHER].advance(2)
@@ -294,7 +305,9 @@ async def test_hanging_merchants_hold_no_one_else_up(
     hanging = web.Application()
     hanging.router.add_post("/notify", hang)
     server = await aiohttp_server(hanging)
-    config = SandboxConfig(time_scale=0.001, callback_concurrency=8, callback_timeout=30)
+    config = SandboxConfig(
+        scenarios=TEST_SCENARIOS, time_scale=0.001, callback_concurrency=8, callback_timeout=30
+    )
     client = await with_app(aiohttp_client, config)
 
     async def pay(trade_no: str, url: str) -> None:
@@ -336,7 +349,9 @@ async def test_a_huge_answer_is_read_only_up_to_the_limit(
     merchant = web.Application()
     merchant.router.add_post("/notify", endless)
     server = await aiohttp_server(merchant)
-    config = SandboxConfig(clock="manual", callback_max_response=1024, callback_timeout=10)
+    config = SandboxConfig(
+        scenarios=TEST_SCENARIOS, clock="manual", callback_max_response=1024, callback_timeout=10
+    )
     client = await with_app(aiohttp_client, config)
     await payout(client, f"http://127.0.0.1:{server.port}/notify")
     await client.app[keys.DISPATCHER].advance(2)
@@ -354,7 +369,10 @@ async def test_a_huge_answer_is_read_only_up_to_the_limit(
 async def test_an_answer_exactly_at_the_limit_is_complete(
     aiohttp_client: AiohttpClient, receiver: CallbackReceiver, answer: str, acknowledged: bool
 ) -> None:
-    client = await with_app(aiohttp_client, SandboxConfig(clock="manual", callback_max_response=2))
+    client = await with_app(
+        aiohttp_client,
+        SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", callback_max_response=2),
+    )
     receiver.reply(answer)
     await payout(client, receiver.url)
     await client.app[keys.DISPATCHER].advance(2)

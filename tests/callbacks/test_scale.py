@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.callbacks.conftest import Client
-from tests.conftest import MERCHANT_NO, START
+from tests.conftest import MERCHANT_NO, START, TEST_SCENARIOS
 from vexora_sandbox import SandboxConfig, create_app, keys
 from vexora_sandbox.domain.clock import ManualClock
 from vexora_sandbox.domain.orders import OrderKind
@@ -122,7 +122,7 @@ async def test_many_due_at_once_under_the_manual_clock_stay_bounded(
 ) -> None:
     merchant = CountingMerchant()
     url = await merchant.serve(aiohttp_server)
-    config = SandboxConfig(clock="manual", callback_concurrency=8)
+    config = SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", callback_concurrency=8)
     client = await aiohttp_client(create_app(config, clock=ManualClock(START)))
     await asyncio.sleep(0)
     baseline = len(asyncio.all_tasks())
@@ -140,7 +140,7 @@ async def test_many_due_at_once_on_the_system_clock_stay_bounded(
 ) -> None:
     merchant = CountingMerchant()
     url = await merchant.serve(aiohttp_server)
-    config = SandboxConfig(time_scale=0.0001, callback_concurrency=8)
+    config = SandboxConfig(scenarios=TEST_SCENARIOS, time_scale=0.0001, callback_concurrency=8)
     client = await aiohttp_client(create_app(config))
     await asyncio.sleep(0)
     baseline = len(asyncio.all_tasks())

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, payout_body, signed
+from tests.conftest import MERCHANT_NO, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.callbacks.selfcall import OwnAddresses, admin_url_problem
@@ -26,7 +26,7 @@ from vexora_sandbox.server import Listening, listen
 
 @pytest.fixture(params=["127.0.0.1", "0.0.0.0"])
 async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[Listening]:
-    app = create_app(SandboxConfig(time_scale=0.001))
+    app = create_app(SandboxConfig(scenarios=TEST_SCENARIOS, time_scale=0.001))
     listening = await listen(app, request.param, 0)
     yield listening
     await listening.runner.cleanup()
@@ -64,7 +64,9 @@ async def test_a_callback_to_the_sandboxs_reset_is_not_sent(sandbox: Listening, 
 async def test_a_callback_to_the_sandbox_by_its_ipv4_mapped_address_is_not_sent() -> None:
     # An IPv6 socket reaches an IPv4 listener through a mapped address only when the
     # listener is on every address (0.0.0.0), not on 127.0.0.1 alone.
-    listening = await listen(create_app(SandboxConfig(time_scale=0.001)), "0.0.0.0", 0)
+    listening = await listen(
+        create_app(SandboxConfig(scenarios=TEST_SCENARIOS, time_scale=0.001)), "0.0.0.0", 0
+    )
     try:
         await _reset_by_callback_is_refused(listening, "[::ffff:127.0.0.1]")
     finally:

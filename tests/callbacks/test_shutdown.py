@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.callbacks.conftest import Client, Pay
-from tests.conftest import MERCHANT_NO, START, payout_body, signed
+from tests.conftest import MERCHANT_NO, START, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys
 from vexora_sandbox.domain.clock import ManualClock
 from vexora_sandbox.testing import SandboxServer
@@ -60,7 +60,7 @@ async def test_a_long_list_is_cut_after_20(
 async def test_a_callback_waiting_to_retry_is_counted_one_given_up_is_not(
     aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    config = SandboxConfig(clock="manual", callback_retries=(2.0,))
+    config = SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", callback_retries=(2.0,))
     app = create_app(config, clock=ManualClock(START))
     client = await aiohttp_client(app)
     dispatcher = app[keys.DISPATCHER]
@@ -115,7 +115,7 @@ async def test_an_attempt_in_flight_is_cancelled(
     merchant.router.add_post("/notify", hang)
     server = await aiohttp_server(merchant)
     # The attempt would wait 30 s for an answer; the 2 s delay is 2 ms at this scale.
-    app = create_app(SandboxConfig(time_scale=0.001, callback_timeout=30))
+    app = create_app(SandboxConfig(scenarios=TEST_SCENARIOS, time_scale=0.001, callback_timeout=30))
     client = await aiohttp_client(app)
     response = await client.post(
         "/v1/vexora/disbursements",

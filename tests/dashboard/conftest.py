@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, SECRET, START, payout_body, signed
+from tests.conftest import MERCHANT_NO, SECRET, START, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import CallbackReceiver, Reply, SandboxConfig, create_app
 from vexora_sandbox.domain.clock import ManualClock
 from vexora_sandbox.domain.store import Merchant
@@ -38,6 +38,7 @@ def receiver(_receiver: CallbackReceiver) -> CallbackReceiver:
 @pytest.fixture
 def config() -> SandboxConfig:
     return SandboxConfig(
+        scenarios=TEST_SCENARIOS,
         clock="manual",
         merchants=(
             Merchant(MERCHANT_NO, SECRET, "default"),

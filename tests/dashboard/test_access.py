@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import TEST_SCENARIOS
 from tests.dashboard.conftest import UI, Client, csrf_of, page
 from vexora_sandbox import SandboxConfig
 
@@ -12,7 +13,7 @@ TOKEN = "t0ken-for-the-dashboard"
 
 @pytest.fixture
 def config() -> SandboxConfig:
-    return SandboxConfig(clock="manual", admin_token=TOKEN)
+    return SandboxConfig(scenarios=TEST_SCENARIOS, clock="manual", admin_token=TOKEN)
 
 
 async def test_with_a_token_a_stranger_is_sent_to_the_login_form(client: Client) -> None:

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, SECRET, signed
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS, signed
 from tests.payins.conftest import NOW_MS, TIMESTAMP, failed, payin_body
 from vexora_sandbox import SandboxConfig, keys, sign
 from vexora_sandbox.testing import CallbackReceiver
@@ -52,7 +52,9 @@ async def test_the_payment_link_serves_the_page(gateway: Gateway, client: Client
     assert "P20261124000001" in await response.text()
 
 
-@pytest.mark.parametrize("config", [SandboxConfig(public_url="https://sandbox.example:8443/")])
+@pytest.mark.parametrize(
+    "config", [SandboxConfig(scenarios=TEST_SCENARIOS, public_url="https://sandbox.example:8443/")]
+)
 async def test_public_url_is_the_payment_links_base(gateway: Gateway) -> None:
     _, answer = await gateway("checkout", payin_body("kenya"), prefix="/kenya")
     number = answer["data"]["platFormTradeNo"]

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, payout_body
+from tests.conftest import MERCHANT_NO, TEST_SCENARIOS, payout_body
 from tests.payins.conftest import TIMESTAMP, funds, payin_body
 from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.testing import CallbackReceiver
@@ -113,7 +113,7 @@ async def test_every_merchant_value_is_escaped(gateway: Gateway, client: Client)
 
 
 # Strict rules refuse such a returnUrl; lenient validation lets it through to the page.
-@pytest.mark.parametrize("config", [SandboxConfig(validation="lenient")])
+@pytest.mark.parametrize("config", [SandboxConfig(scenarios=TEST_SCENARIOS, validation="lenient")])
 async def test_a_return_url_that_is_not_http_is_never_a_link(
     gateway: Gateway, client: Client
 ) -> None:
@@ -150,7 +150,9 @@ async def test_a_payouts_number_has_no_page(gateway: Gateway, client: Client) ->
     assert response.status == 404
 
 
-@pytest.mark.parametrize("config", [SandboxConfig(public_url="http://sandbox.example")])
+@pytest.mark.parametrize(
+    "config", [SandboxConfig(scenarios=TEST_SCENARIOS, public_url="http://sandbox.example")]
+)
 async def test_the_page_is_served_whatever_the_public_url(gateway: Gateway, client: Client) -> None:
     path = await create(gateway)
     assert (await client.get(path)).status == 200
@@ -347,7 +349,7 @@ async def test_an_expired_payment_shows_it(
 class TestWithAnAdminToken:
     @pytest.fixture
     def config(self) -> SandboxConfig:
-        return SandboxConfig(admin_token="t0ken")
+        return SandboxConfig(scenarios=TEST_SCENARIOS, admin_token="t0ken")
 
     async def test_a_payer_needs_no_token_but_the_admin_routes_do(
         self, gateway: Gateway, client: Client

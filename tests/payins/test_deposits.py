@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO
+from tests.conftest import MERCHANT_NO, TEST_SCENARIOS
 from tests.payins.conftest import NOW_MS, failed, payin_body
 from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.testing import CallbackReceiver
@@ -55,7 +55,7 @@ async def test_serial_numbers_differ(gateway: Gateway) -> None:
     assert len(serials) == 3
 
 
-@pytest.mark.parametrize("config", [SandboxConfig(seed=7)])
+@pytest.mark.parametrize("config", [SandboxConfig(scenarios=TEST_SCENARIOS, seed=7)])
 async def test_a_seed_makes_the_serial_number_reproducible(
     gateway: Gateway, client: Client
 ) -> None:

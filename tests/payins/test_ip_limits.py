@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import TEST_SCENARIOS
 from tests.payins.conftest import payin_body
 from vexora_sandbox import SandboxConfig
 
@@ -25,7 +26,7 @@ def body(area: str, number: int, ip: str = "203.0.113.7") -> dict[str, Any]:
 class TestOn:
     @pytest.fixture
     def config(self) -> SandboxConfig:
-        return SandboxConfig(ip_daily_limits=True)
+        return SandboxConfig(scenarios=TEST_SCENARIOS, ip_daily_limits=True)
 
     @pytest.mark.parametrize("area", ["japan", "korea"])
     async def test_the_eleventh_pay_in_of_an_ip_in_a_day_is_refused(

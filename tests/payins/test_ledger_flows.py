@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, SECRET, payout_body
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS, payout_body
 from tests.payins.conftest import TIMESTAMP, failed, funds, payin_body
 from vexora_sandbox import SandboxConfig
 from vexora_sandbox.domain.store import Merchant
@@ -30,6 +30,7 @@ def merchants(balance: str = "1000", **config: Any) -> list[SandboxConfig]:
     """A one-case parametrization of the ``config`` fixture: two merchants, kenya's rules."""
     return [
         SandboxConfig(
+            scenarios=TEST_SCENARIOS,
             merchants=(
                 Merchant(MERCHANT_NO, SECRET, "kenya", Decimal(balance)),
                 Merchant(OTHER, SECRET, "kenya", Decimal(balance)),

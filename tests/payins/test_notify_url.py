@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, SECRET
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS
 from tests.payins.conftest import TIMESTAMP
 from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.domain.store import Merchant
@@ -35,10 +35,11 @@ KENYA_PAYOUT = {
 @pytest.fixture
 def config(receiver: CallbackReceiver) -> SandboxConfig:
     return SandboxConfig(
+        scenarios=TEST_SCENARIOS,
         merchants=(
             Merchant(MERCHANT_NO, SECRET, "kenya", notify_url=receiver.url),
             Merchant("0000000002", SECRET, "kenya"),
-        )
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MERCHANT_NO, SECRET, payout_body
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS, payout_body
 from tests.payins.conftest import NOW_MS, TIMESTAMP, failed, funds, payin_body
 from vexora_sandbox import SandboxConfig
 from vexora_sandbox.domain.store import Merchant
@@ -135,10 +135,11 @@ async def test_the_balance_of_a_new_merchant(gateway: Gateway) -> None:
     "config",
     [
         SandboxConfig(
+            scenarios=TEST_SCENARIOS,
             merchants=(
                 Merchant(MERCHANT_NO, SECRET, "kenya", balance=Decimal("5")),
                 Merchant("0000000002", SECRET, "india"),
-            )
+            ),
         )
     ],
 )

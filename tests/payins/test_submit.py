@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.conftest import MERCHANT_NO, SECRET, payout_body
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS, payout_body
 from tests.payins.conftest import TIMESTAMP, failed, payin_body
 from vexora_sandbox import SandboxConfig, keys
 from vexora_sandbox.domain.store import Merchant
@@ -151,7 +151,12 @@ async def test_an_unknown_platform_trade_no_is_a_request_error(gateway: Gateway)
 
 @pytest.mark.parametrize(
     "config",
-    [SandboxConfig(merchants=(Merchant(MERCHANT_NO, SECRET), Merchant("0000000002", SECRET)))],
+    [
+        SandboxConfig(
+            scenarios=TEST_SCENARIOS,
+            merchants=(Merchant(MERCHANT_NO, SECRET), Merchant("0000000002", SECRET)),
+        )
+    ],
 )
 async def test_another_merchants_payin_does_not_exist(gateway: Gateway) -> None:
     number = await deposit(gateway, "bangladesh")

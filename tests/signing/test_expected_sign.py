@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp import web
 
-from tests.conftest import MERCHANT_NO, Client, payout_body
+from tests.conftest import MERCHANT_NO, TEST_SCENARIOS, Client, payout_body
 from vexora_sandbox import SandboxConfig, create_app, sign
 from vexora_sandbox.protocol.expected_sign import is_loopback
 
@@ -35,7 +35,7 @@ AiohttpClient = Callable[[web.Application], Awaitable[Client]]
 async def test_the_expected_sign_header_follows_the_bind_and_the_setting(
     aiohttp_client: AiohttpClient, host: str, mode: str, shown: bool
 ) -> None:
-    config = SandboxConfig(host=host, expected_sign=mode)  # type: ignore[arg-type]
+    config = SandboxConfig(scenarios=TEST_SCENARIOS, host=host, expected_sign=mode)  # type: ignore[arg-type]
     client = await aiohttp_client(create_app(config))
     body = {**payout_body(), "sign": "0" * 32}
     response = await client.post(

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import START, payout_body
+from tests.conftest import START, TEST_SCENARIOS, payout_body
 from tests.payins.conftest import PAYIN_AREAS, payin_body
 from vexora_sandbox import SandboxConfig, create_app, keys, sign
 from vexora_sandbox.domain.clock import ManualClock
@@ -29,7 +29,9 @@ SECRETS = (PAYOUT_MERCHANT.secret, PAYIN_MERCHANT.secret)
 
 @pytest.fixture
 async def client(aiohttp_client: Callable[[web.Application], Awaitable[Client]]) -> Client:
-    config = SandboxConfig(merchants=(PAYOUT_MERCHANT, PAYIN_MERCHANT), clock="manual")
+    config = SandboxConfig(
+        scenarios=TEST_SCENARIOS, merchants=(PAYOUT_MERCHANT, PAYIN_MERCHANT), clock="manual"
+    )
     return await aiohttp_client(create_app(config, clock=ManualClock(START)))
 
 
