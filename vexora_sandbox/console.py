@@ -3,7 +3,8 @@
 Human lines by default (colours only on a terminal, and never with ``NO_COLOR`` set:
 https://no-color.org), one JSON object per line with ``--log-format json``, nothing with
 ``--quiet``. No secret is ever printed: bodies are not shown, a sign base only with its
-``{secret}`` placeholder, a notify URL without its user and password.
+``{secret}`` placeholder and without the card data, a notify URL without its user and
+password.
 
 Lines are gathered on the event loop and written by a thread in batches (``Writer``), so a
 slow terminal or a full pipe never holds up a call; if the thread falls that far behind,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 FLUSH_SECONDS = 0.05
 MAX_BATCHES = 256  # batches waiting for the writing thread before lines are dropped
 ANSWER_CHARS = 60
+# Fields a console never shows: card payments' encrypted card data (docs/areas/card.md).
+SENSITIVE = ("cardData",)
 
 # Control characters (a terminal's escape sequences) and bidi overrides, from values a
 # merchant sent: shown as \xNN so that no value can rewrite the terminal.
@@ -155,6 +158,18 @@ def _answer_text(raw: str) -> str:
     return shown + ("..." if len(raw) > ANSWER_CHARS else "")
 
 
+def masked(sign_base: str, body: Any) -> str:
+    """A sign base for the console with the card data's value hidden (its length shown):
+    the sign base holds every signed field in clear."""
+    if not isinstance(body, dict):
+        return sign_base
+    for name in SENSITIVE:
+        value = body.get(name)
+        if isinstance(value, str) and value:
+            sign_base = sign_base.replace(f"{name}={value}", f"{name}=[{len(value)} chars]")
+    return sign_base
+
+
 def call_fields(entry: Mapping[str, Any], seconds: float) -> dict[str, Any]:
     """What a console line says of one gateway call (no body, no secret)."""
     body = entry.get("body") or {}
@@ -176,7 +191,7 @@ def call_fields(entry: Mapping[str, Any], seconds: float) -> dict[str, Any]:
     if entry.get("endpoint") is None:
         fields["path"] = entry.get("path")
     if entry.get("signBase") is not None:
-        fields["signBase"] = entry["signBase"]
+        fields["signBase"] = masked(entry["signBase"], body)
     if entry.get("errors") and len(entry["errors"]) > 1:
         fields["errors"] = entry["errors"]
     return fields

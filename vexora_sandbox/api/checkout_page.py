@@ -34,6 +34,7 @@ from vexora_sandbox.domain.orders import (
 from vexora_sandbox.domain.payments import part_of
 from vexora_sandbox.errors import NotFound
 from vexora_sandbox.protocol.names import SUBMIT_ENDPOINTS, Endpoint
+from vexora_sandbox.protocol.shapes import shapes_for
 from vexora_sandbox.scenarios.model import CallbackSpec, Scenario
 
 PAGE = "/_sandbox/pay/{merchantNo}/{platFormTradeNo}"
@@ -231,8 +232,9 @@ def render(
     # the transaction id, so the pay buttons wait for it.
     waiting = order.awaits_submit and not final
     paying = " disabled" if final or waiting else ""
+    card = shapes_for(order.area).payer_verifies
     body = [
-        "<h1>Vexora sandbox checkout</h1>",
+        f"<h1>{'Vexora sandbox card verification' if card else 'Vexora sandbox checkout'}</h1>",
         f"<dl>{''.join(rows)}</dl>",
     ]
     if note:
@@ -251,22 +253,38 @@ def render(
             '<button type="submit" id="submit-reference" name="action" '
             f'value="{SUBMIT}">Submit {field}</button></div></form>'
         )
-    body.append(
-        f'<form method="post" action="{escape(page_path(order))}">'
-        f'<button type="submit" id="pay-full" name="action" value="full"{paying}>'
-        "Pay in full</button>"
-        '<div class="part"><label for="part-amount" hidden>Amount to pay</label>'
-        f'<input id="part-amount" name="amount" inputmode="decimal" '
-        f'value="{escape(part or part_of(order.amount))}"{paying}>'
-        f'<button type="submit" id="pay-part" name="action" value="partial"{paying}>'
-        "Pay part</button></div>"
-        f'<button type="submit" id="pay-fail" name="action" value="fail"{disabled}>'
-        "Fail the payment</button></form>"
-    )
+    if card:
+        body.append(_card_form(order, paying, disabled))
+    else:
+        body.append(
+            f'<form method="post" action="{escape(page_path(order))}">'
+            f'<button type="submit" id="pay-full" name="action" value="full"{paying}>'
+            "Pay in full</button>"
+            '<div class="part"><label for="part-amount" hidden>Amount to pay</label>'
+            f'<input id="part-amount" name="amount" inputmode="decimal" '
+            f'value="{escape(part or part_of(order.amount))}"{paying}>'
+            f'<button type="submit" id="pay-part" name="action" value="partial"{paying}>'
+            "Pay part</button></div>"
+            f'<button type="submit" id="pay-fail" name="action" value="fail"{disabled}>'
+            "Fail the payment</button></form>"
+        )
     back = order.extras.get("returnUrl", "")
     if final and back.lower().startswith(("http://", "https://")):
         body.append(f'<p><a id="return" href="{escape(back)}">Back to the merchant</a></p>')
     return _html("".join(body), status=status)
+
+
+def _card_form(order: Order, paying: str, disabled: str) -> str:
+    """A card payment's page: the cardholder's 3DS / OTP step, passed or failed; a card
+    is charged in full or not at all, so there is no partial payment."""
+    return (
+        '<p id="verify-note">3-D Secure / OTP: the cardholder verifies the payment.</p>'
+        f'<form method="post" action="{escape(page_path(order))}">'
+        f'<button type="submit" id="pay-full" name="action" value="full"{paying}>'
+        "Verify and pay</button>"
+        f'<button type="submit" id="pay-fail" name="action" value="fail"{disabled}>'
+        "Fail the verification</button></form>"
+    )
 
 
 async def show(request: web.Request) -> web.Response:
@@ -338,6 +356,8 @@ async def act(request: web.Request) -> web.StreamResponse:
             status=409,
         )
     paid = None
+    if action == "partial" and shapes_for(order.area).payer_verifies:
+        return render(request, order, error="A card payment is paid in full or fails.", status=400)
     if action == "partial":
         given = str(form.get("amount", ""))
         paid = _paid_part(given, order)

@@ -19,7 +19,7 @@ from aiohttp import web
 from vexora_sandbox import keys
 from vexora_sandbox.api.call import Checked
 from vexora_sandbox.api.checkout_page import page_path, queue_callbacks, schedule_from_now
-from vexora_sandbox.domain.orders import Order, OrderKind, is_success
+from vexora_sandbox.domain.orders import PROCESSING, Order, OrderKind, is_success
 from vexora_sandbox.domain.payments import waits_for_submit
 from vexora_sandbox.errors import GatewayError, NotFound
 from vexora_sandbox.protocol import wire
@@ -169,7 +169,16 @@ def _payin(app: web.Application, call: Checked, scenario: Scenario) -> Any:
         awaits_submit=waits_for_submit(offers_submit, call.text(wire.WAY_CODE)),
         extras=extras,
     )
-    return wire.payin_created(order, call.origin.rstrip("/") + page_path(order))
+    data = wire.payin_created(order, call.origin.rstrip("/") + page_path(order))
+    if shapes_for(call.area.name).payer_verifies and not _verifies(order, scenario):
+        data.pop(wire.PAYMENT_INFO, None)
+    return data
+
+
+def _verifies(order: Order, scenario: Scenario) -> bool:
+    """A card payment needs the payer's verification (3DS, OTP) when its scenario leaves it
+    waiting for the payer: still 0015 and no callback queued (docs/areas/card.md)."""
+    return order.status == PROCESSING and not scenario.callbacks and not order.awaits_submit
 
 
 def _by_platform(app: web.Application, call: Checked) -> Order:

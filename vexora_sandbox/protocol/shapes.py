@@ -46,6 +46,9 @@ class Shapes:
     serial_number: tuple[str, ...] = ()
     # Pay-ins per payer ipAddress and local day: (all, successful); None: no limit.
     ip_daily_limit: tuple[int, int] | None = None
+    # Card payments: a deposit answers ``paymentInfo`` only when the payer must verify
+    # (3DS, OTP) on the page it points at; other areas' deposits always carry it.
+    payer_verifies: bool = False
 
 
 GENERIC = Shapes()
@@ -92,7 +95,11 @@ SHAPES: dict[str, Shapes] = {
     # payment / paymentCasher: "Each IP can initiate up to 10 transactions per day, with a
     # maximum of 3 successful transactions."
     "japan": Shapes(zone="Asia/Tokyo", ip_daily_limit=(10, 3)),
-    "card": Shapes(zone="Asia/Tokyo"),
+    # payment2 (Direct Deposit): "When 3DS, OTP, or bank verification is required, the
+    # system returns paymentInfo".
+    "card": Shapes(zone="Asia/Tokyo", payer_verifies=True),
+    # (sandbox choice) no page gives the Visa / Mastercard checkout a time zone: UTC.
+    "card-usd": Shapes(payer_verifies=True),
     # payout and paymentCasher answers: data.serialNumber.
     "kenya": Shapes(zone="Africa/Nairobi", serial_number=("disbursements", "checkout")),
     # payoutQuery: orderAmount / payAmount (float).
@@ -112,7 +119,9 @@ SHAPES: dict[str, Shapes] = {
     "pakistan": Shapes(zone="Asia/Karachi"),
     "peru": Shapes(zone="America/Lima"),
     "philippines": Shapes(zone="Asia/Manila"),
-    "taiwan": Shapes(zone="Asia/Taipei"),
+    # checkout: "Each IP is limited to 10 transactions per day, with a maximum of 3
+    # successful transactions."
+    "taiwan": Shapes(zone="Asia/Taipei", ip_daily_limit=(10, 3)),
     # balance: availableAmount 9998989.1200 (JSON numbers, 4 decimals).
     "thailand": Shapes(zone="Asia/Bangkok", balance_places=4),
     # payoutQuery: successTime "when available" (its example shows it on a 0015 order).

@@ -30,6 +30,7 @@ WAY_CODE = "wayCode"
 SUCCESS_TIME = "successTime"
 TIMESTAMP = "timestamp"
 SERIAL_NUMBER = "serialNumber"
+PAYMENT_INFO = "paymentInfo"
 # The P2P submit's reference to the payer's wallet transaction: Bangladesh's trxId,
 # Myanmar's utr (the paymentSubmit pages).
 SUBMIT_REFERENCES = ("trxId", "utr")
@@ -71,7 +72,7 @@ def payin_created(order: Order, payment_url: str) -> dict[str, Any]:
     if order.endpoint == "deposits":
         # (sandbox choice) paymentInfo stands for the QR string, VA number or wallet link a
         # real deposit returns: the page's URL, so that a test can still pay it.
-        data["paymentInfo"] = payment_url
+        data[PAYMENT_INFO] = payment_url
     return data
 
 
