@@ -1,7 +1,8 @@
-"""Japan's and South Korea's per-IP daily pay-in limits, an opt-in setting: "Each IP is
+"""Japan's, South Korea's and Taiwan's per-IP daily pay-in limits, an opt-in setting: "Each IP is
 limited to 10 transactions per day, with a maximum of 3 successful transactions"
 (https://docs.vexora.com/guide/areas/Japan/paymentCasher/,
-https://docs.vexora.com/guide/areas/SouthKorea/checkout/)."""
+https://docs.vexora.com/guide/areas/SouthKorea/checkout/,
+https://docs.vexora.com/guide/areas/taiwan/checkout)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ class TestOn:
     def config(self) -> SandboxConfig:
         return SandboxConfig(scenarios=TEST_SCENARIOS, ip_daily_limits=True)
 
-    @pytest.mark.parametrize("area", ["japan", "korea"])
+    @pytest.mark.parametrize("area", ["japan", "korea", "taiwan"])
     async def test_the_eleventh_pay_in_of_an_ip_in_a_day_is_refused(
         self, gateway: Gateway, advance: Advance, area: str
     ) -> None:
