@@ -56,6 +56,8 @@ class SandboxConfig:
     # Japan's and South Korea's per-IP daily pay-in limits (docs/flows.md); off: tests of
     # many pay-ins from one test IP would hit them.
     ip_daily_limits: bool = False
+    # A sign on every answer to a known merchant (protocol.answer_sign): no page shows one.
+    sign_answers: bool = False
     # Collections settle on T+1 (https://docs.vexora.com/guide/areas/ "queryBalance").
     settlement_delay: float = 86400.0
     areas_dir: str | None = None
@@ -173,7 +175,13 @@ SETTINGS: tuple[Setting, ...] = (
         "ip_daily_limits",
         v.parse_bool,
         "ip_daily_limits",
-        "apply Japan's and South Korea's per-IP daily pay-in limits",
+        "apply Japan's, South Korea's and Taiwan's per-IP daily pay-in limits",
+    ),
+    Setting(
+        "sign_answers",
+        v.parse_bool,
+        "sign_answers",
+        "add a sign to every answer to a known merchant, computed like a request's sign",
     ),
     Setting(
         "settlement_delay",

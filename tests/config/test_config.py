@@ -142,7 +142,7 @@ def test_unknown_key(tmp_path: Path) -> None:
         f"{path}:2: prot: unknown key 'prot'; expected one of admin_token, areas_dir, "
         "callbacks, clock, expected_sign, host, ip_daily_limits, journal_size, keepalive_timeout, "
         "log_format, log_level, max_body_bytes, merchants, port, public_url, quiet, scenarios, "
-        "seed, settlement_delay, state, time_scale, timestamp_window, "
+        "seed, settlement_delay, sign_answers, state, time_scale, timestamp_window, "
         "validation, watch"
     )
 

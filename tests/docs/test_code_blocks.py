@@ -74,7 +74,8 @@ COMMAND_WORDS = re.compile(
 RUN_BY_CI = {"python3", "pip", "pytest", "scripts/check-container.sh"}
 CI_BLOCKS = {*(b.id for b in [b for b in ALL if b.path.name == "README.md"][:2])}
 # Gateway envelope keys (https://docs.vexora.com/guide/response/).
-ENVELOPE = {"msg", "code", "timestamp", "success", "data"}
+# "sign" only with the sign_answers setting (docs/protocol.md "Signed answers").
+ENVELOPE = {"msg", "code", "timestamp", "success", "data", "sign"}
 SANDBOX_CLI = Path(sys.executable).parent / "vexora-sandbox"
 
 

@@ -23,7 +23,7 @@ Client = TestClient[web.Request, web.Application]
 def card_body(notify_url: str, **changes: Any) -> dict[str, Any]:
     """A Direct Deposit body with every field of the page's table (its example is cut
     from the stored copy of the page)."""
-    body = {
+    body: dict[str, Any] = {
         "timestamp": TIMESTAMP,
         "tradeNo": "C20261124000001",
         "amount": "5000.50",

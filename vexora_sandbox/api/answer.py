@@ -12,6 +12,7 @@ from aiohttp import web
 from vexora_sandbox.api.call import Call
 from vexora_sandbox.errors import GatewayError, SignError
 from vexora_sandbox.protocol import expected_sign as expected_sign_header
+from vexora_sandbox.protocol.answer_sign import signed_answer
 from vexora_sandbox.protocol.envelope import envelope
 from vexora_sandbox.protocol.names import Code
 from vexora_sandbox.protocol.signing import header_safe
@@ -35,6 +36,8 @@ def envelope_response(
     call: Call, payload: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     """Send an envelope and keep it for the journal."""
+    if call.answer_secret is not None:
+        payload = signed_answer(payload, call.answer_secret)
     call.answer = payload
     return json_response(payload, status=status, headers=headers)
 

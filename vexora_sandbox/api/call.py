@@ -41,6 +41,8 @@ class Call:
     scenario: str | None = None
     fault: str | None = None
     answer: dict[str, Any] | None = None
+    # With sign_answers on: the merchant's secret, which signs every envelope it is sent.
+    answer_secret: str | None = None
 
     def journal_entry(self, http_status: int) -> dict[str, Any]:
         entry: dict[str, Any] = {

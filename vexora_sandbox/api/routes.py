@@ -81,6 +81,8 @@ async def _pipeline(request: web.Request, call: Call) -> web.StreamResponse:
         )
     merchant = checks.merchant(request)
     call.merchant_no = merchant.merchant_no
+    if app[keys.CONFIG].sign_answers:
+        call.answer_secret = merchant.secret
     area = checks.area(request, call, merchant)
     body = call.body = await checks.body(request, call)
     checks.sign(call, body, merchant, app[keys.CONFIG].validation)

@@ -63,10 +63,8 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def read_body(source: str | None) -> Body:
-    """A JSON body from a file or stdin, numbers kept as their literal text for the sign."""
-    from vexora_sandbox.protocol.jsonbody import parse_body
-
+def _read(source: str | None) -> tuple[bytes, str]:
+    """The bytes of a file or of stdin (``-`` or None), and a name for messages."""
     if source in (None, "-"):
         raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
         name = "stdin"
@@ -76,7 +74,23 @@ def read_body(source: str | None) -> Body:
         except OSError as exc:
             raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
         name = source
-    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    return (raw.encode("utf-8") if isinstance(raw, str) else raw), name
+
+
+def read_text(source: str | None) -> str:
+    """A file's or stdin's text (UTF-8)."""
+    data, name = _read(source)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{name}: not UTF-8 text") from None
+
+
+def read_body(source: str | None) -> Body:
+    """A JSON body from a file or stdin, numbers kept as their literal text for the sign."""
+    from vexora_sandbox.protocol.jsonbody import parse_body
+
+    data, name = _read(source)
     try:
         return parse_body(data)
     except GatewayError as exc:

@@ -6,7 +6,14 @@ import argparse
 import json
 from typing import Any
 
-from vexora_sandbox.commands.common import HelpFormatter, check_url, dump_body, read_body
+from vexora_sandbox.commands.common import (
+    HelpFormatter,
+    UsageError,
+    check_url,
+    dump_body,
+    read_body,
+    read_text,
+)
 
 
 def _sign_parser(sub: Any) -> None:
@@ -51,17 +58,26 @@ def _verify_parser(sub: Any) -> None:
         description="Check the sign field of a JSON request or callback body against the "
         "secret. Exit code 0 when it is valid, 1 when it is not (printing the expected and "
         "the given sign and the canonical string), 2 when the input is unreadable.",
-        epilog="example: vexora-sandbox verify --secret sandbox-secret callback.json",
+        epilog="example: vexora-sandbox verify --secret sandbox-secret callback.json\n"
+        "         vexora-sandbox verify --answer --secret sandbox-secret answer.json",
         formatter_class=HelpFormatter,
     )
     p.add_argument("file", nargs="?", metavar="FILE|-", help="the JSON body (default: stdin)")
     p.add_argument("--secret", required=True, help="the merchant's secret")
+    p.add_argument(
+        "--answer",
+        action="store_true",
+        help="the file is a gateway answer signed with the sign_answers setting "
+        "(docs/protocol.md): its envelope and data fields are signed",
+    )
     p.set_defaults(func=cmd_verify)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from vexora_sandbox.protocol import signing
 
+    if args.answer:
+        return _verify_answer(args)
     body = read_body(args.file)
     expected = signing.sign(body, args.secret)
     given = body.get(signing.SIGN_FIELD)
@@ -72,6 +88,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"  expected:  {expected}")
     print(f"  given:     {'(none)' if given in (None, '') else given}")
     print(f"  canonical: {signing.canonical_string(body)}")
+    return 1
+
+
+def _verify_answer(args: argparse.Namespace) -> int:
+    from vexora_sandbox.protocol import answer_sign
+    from vexora_sandbox.protocol.jsonbody import JsonNumber
+
+    raw = read_text(args.file)
+    try:
+        answer = json.loads(raw, parse_int=JsonNumber, parse_float=JsonNumber)
+    except ValueError as exc:
+        raise UsageError(f"{args.file or 'stdin'}: not JSON: {exc}") from None
+    if not isinstance(answer, dict):
+        raise UsageError(f"{args.file or 'stdin'}: an answer is a JSON object")
+    given = answer.get("sign")
+    if answer_sign.verify_answer(answer, args.secret):
+        print(f"valid: sign {given} matches")
+        return 0
+    print("invalid: the sign does not match this answer and secret")
+    print(f"  expected:  {answer_sign.answer_sign(answer, args.secret)}")
+    print(f"  given:     {'(none)' if given in (None, '') else given}")
+    print(f"  canonical: {answer_sign.canonical_answer(answer)}")
     return 1
 
 
