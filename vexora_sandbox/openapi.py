@@ -346,6 +346,11 @@ def _gateway_components() -> dict[str, Schema]:
                 "code": {"type": "string", "enum": [c.value for c in Code]},
                 "timestamp": {"type": "integer"},
                 "success": {"type": "boolean"},
+                "sign": {
+                    "type": "string",
+                    "description": "only with the sign_answers setting (sandbox choice): "
+                    "docs/protocol.md, Signed answers",
+                },
                 "data": {},
             },
         },
