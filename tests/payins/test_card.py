@@ -7,17 +7,26 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import MERCHANT_NO, SECRET
 from tests.payins.conftest import NOW_MS, TIMESTAMP, failed
-from vexora_sandbox import keys, verify
+from vexora_sandbox import SandboxConfig, keys, verify
+from vexora_sandbox.scenarios.registry import shipped_scenarios
 from vexora_sandbox.testing import CallbackReceiver
 
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Advance = Callable[[float], Awaitable[int]]
 Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture
+def config() -> SandboxConfig:
+    # The 3DS step is the shipped card-3ds scenario (scenarios/card.yaml): this module runs
+    # on the shipped set, not on the tests' own.
+    return SandboxConfig(scenarios=str(shipped_scenarios()))
 
 
 def card_body(notify_url: str, **changes: Any) -> dict[str, Any]:

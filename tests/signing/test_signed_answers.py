@@ -15,11 +15,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import MERCHANT_NO, SECRET, payout_body, signed
+from tests.conftest import MERCHANT_NO, SECRET, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig
 
 Client = TestClient[web.Request, web.Application]
-SIGNING = [SandboxConfig(sign_answers=True)]
+SIGNING = [SandboxConfig(scenarios=TEST_SCENARIOS, sign_answers=True)]
 
 
 def documented_sign(raw: str, secret: str) -> str:
