@@ -84,6 +84,7 @@ class StateWriter:
         self.restored = Restored()
         self._encoder = DeliveryEncoder()
         self._meta: dict[str, str] = {}  # as last handed to the backend
+        self._meta_changed = False  # note_meta() found a change nothing else carries
         self.commits = 0
         self.rows = 0
 
@@ -178,12 +179,24 @@ class StateWriter:
         self._deliveries[delivery.id] = delivery
         self._schedule()
 
+    def note_meta(self) -> None:
+        """Commit the counters and a manual clock's time if they changed since the last
+        commit (an advance of the clock with nothing due changes nothing else)."""
+        if self._loop is not None and self.meta() != self._meta:
+            self._meta_changed = True
+            self._schedule()
+
     # --- the group commit ----------------------------------------------------------------
 
     @property
     def _dirty(self) -> bool:
         return bool(
-            self._orders or self._ledgers or self._deliveries or self._forget or self._merchants
+            self._orders
+            or self._ledgers
+            or self._deliveries
+            or self._forget
+            or self._merchants
+            or self._meta_changed
         )
 
     def _schedule(self) -> None:
@@ -228,6 +241,7 @@ class StateWriter:
         batch.deliveries = [encode(d) for d in self._deliveries.values() if holds(store, d.order)]
         self._orders, self._ledgers, self._deliveries, self._forget = {}, set(), {}, []
         self._merchants = {}
+        self._meta_changed = False
         return batch
 
     def _flush(self) -> None:
@@ -275,6 +289,7 @@ class StateWriter:
             self._forget = batch.forget + self._forget
             self._merchants = {**merchants, **self._merchants}
             self._meta = {}  # sent again in full
+            self._meta_changed = bool(batch.meta)
             done.set_exception(
                 GatewayError(
                     f"system exception in the sandbox: could not save its state: {error}",
