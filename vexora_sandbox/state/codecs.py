@@ -193,48 +193,45 @@ def order_row(order: Order) -> Row:
     )
 
 
+_KINDS = {kind.value: kind for kind in OrderKind}
+
+
+def order_from(row: Row) -> Order:
+    """An order row back as the order (restored lazily: ``state.lazy``, on first read).
+    The empty extras, deferred changes and notes may come as None (``SqliteBackend.load``)."""
+    kind = _KINDS.get(row[3])
+    if kind is None:
+        raise ValueError(f"order {row[1]} has an unknown kind {row[3]!r}")
+    amount, extras, deferred, notes = row[6], row[15], row[18], row[19]
+    return Order(
+        row[0],
+        row[1],
+        row[2],
+        kind,
+        row[4],
+        row[5],
+        amount,
+        amount_value(amount),
+        row[7],
+        row[8],
+        row[9],
+        currency=row[17],
+        status=row[10],
+        message=row[11],
+        success_time=row[12],
+        paid_amount=row[13],
+        extras={} if extras is None or extras == "{}" else json.loads(extras),
+        awaits_submit=bool(row[14]),
+        history=[StatusChange(s, m, at) for s, m, at in json.loads(row[16])],
+        deferred=[]
+        if deferred is None or deferred == "[]"
+        else [tuple(c) for c in json.loads(deferred)],
+        notes=[] if notes is None or notes == "[]" else json.loads(notes),
+    )
+
+
 def orders_from(rows: list[Row]) -> list[Order]:
-    """Order rows back as orders. Built for a start with 100,000 of them: the nested JSON
-    texts are parsed in one call for all rows, and the amounts once per distinct text."""
-    histories = json.loads("[" + ",".join(row[16] for row in rows) + "]")
-    kinds = {kind.value: kind for kind in OrderKind}
-    values: dict[str, Decimal] = {}
-    orders: list[Order] = []
-    for row, history in zip(rows, histories, strict=True):
-        amount = row[6]
-        value = values.get(amount)
-        if value is None:
-            value = values[amount] = amount_value(amount)
-        extras, deferred, notes = row[15], row[18], row[19]
-        kind = kinds.get(row[3])
-        if kind is None:
-            raise ValueError(f"order {row[1]} has an unknown kind {row[3]!r}")
-        orders.append(
-            Order(
-                row[0],
-                row[1],
-                row[2],
-                kind,
-                row[4],
-                row[5],
-                amount,
-                value,
-                row[7],
-                row[8],
-                row[9],
-                currency=row[17],
-                status=row[10],
-                message=row[11],
-                success_time=row[12],
-                paid_amount=row[13],
-                extras={} if extras == "{}" else json.loads(extras),
-                awaits_submit=bool(row[14]),
-                history=[StatusChange(s, m, at) for s, m, at in history],
-                deferred=[] if deferred == "[]" else [tuple(c) for c in json.loads(deferred)],
-                notes=[] if notes == "[]" else json.loads(notes),
-            )
-        )
-    return orders
+    return [order_from(row) for row in rows]
 
 
 # --- ledgers ---------------------------------------------------------------------------

@@ -204,7 +204,7 @@ class SqliteBackend:
         self._keep = keep
         try:
             self._prune()
-            orders = self.db.execute(f"SELECT {_names(ORDERS)} FROM orders ORDER BY rowid")
+            orders = self.db.execute(f"SELECT {_LOAD_ORDERS} FROM orders ORDER BY rowid")
             order_rows = orders.fetchall()
             ledger_rows = self.db.execute(f"SELECT {_names(LEDGERS)} FROM ledgers").fetchall()
             delivery_rows = self.db.execute(
@@ -304,3 +304,12 @@ _ORDER = {LEDGERS.name: "merchant_no, currency", MERCHANTS.name: "merchant_no"}
 
 def _names(table: Table) -> str:
     return ", ".join(table.columns)
+
+
+# A start reads the usual empty values as NULL: None, where "{}" and "[]" would be three
+# new strings per order (codecs.order_from reads both), and the rows to defer are the
+# ones whose deferred column is set.
+_EMPTY = {"extras": "{}", "deferred": "[]", "notes": "[]"}
+_LOAD_ORDERS = ", ".join(
+    f"NULLIF({c}, '{_EMPTY[c]}')" if c in _EMPTY else c for c in ORDERS.columns
+)
