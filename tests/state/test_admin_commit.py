@@ -140,3 +140,15 @@ async def test_reads_do_not_wait(state_file: str) -> None:
     finally:
         backend.gate.set()
         await client.close()
+
+
+async def test_a_runtime_scenario_waits_for_its_commit(state_file: str) -> None:
+    client, backend = await gated_client(state_file)
+    try:
+        text = 'name: refuse\nresponse: {code: "8000"}\n'
+        posting = client.post(f"/_sandbox/scenarios?merchantNo={MERCHANT_NO}", data=text)
+        response, batch = await held(client, backend, posting)
+        assert response.status == 201
+        assert batch.scenarios == {MERCHANT_NO: [(MERCHANT_NO, 0, "refuse", text, 0)]}
+    finally:
+        await client.close()

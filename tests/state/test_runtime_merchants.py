@@ -115,13 +115,16 @@ async def test_a_reset_keeps_the_runtime_merchant(state_file: str) -> None:
         assert money["data"]["availableAmount"] == "5000.00"
 
 
-async def test_a_file_of_schema_version_1_gets_the_merchants_table(state_file: str) -> None:
+async def test_a_file_of_schema_version_1_gets_the_merchants_and_scenarios_tables(
+    state_file: str,
+) -> None:
     config = SandboxConfig(state=state_file)
     async with running(config) as client:
         assert (await create_payout(client, "T1"))["code"] == "0000"  # the configured merchant
-    # What version 1 wrote: no merchants table.
+    # What version 1 wrote: no merchants table (nor the scenarios' of version 3).
     with sqlite3.connect(state_file) as db:
         db.execute("DROP TABLE merchants")
+        db.execute("DROP TABLE scenarios")
         db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     db.close()
     async with running(config) as client:
@@ -133,4 +136,4 @@ async def test_a_file_of_schema_version_1_gets_the_merchants_table(state_file: s
     with sqlite3.connect(state_file) as db:
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     db.close()
-    assert version == ("2",)
+    assert version == ("3",)

@@ -15,7 +15,7 @@ from vexora_sandbox.admin.health import PUBLIC_ROUTE
 from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.errors import NotFound
 from vexora_sandbox.responses import json_response
-from vexora_sandbox.state.waits import SAFE, NotSaved, committed
+from vexora_sandbox.state.hooks import SAFE, NotSaved, committed
 
 log = logging.getLogger("vexora_sandbox")
 DOCS = "docs/admin-api.md"
@@ -177,7 +177,7 @@ async def admin_middleware(request: web.Request, handler: Any) -> web.StreamResp
 
 
 async def _saved(request: web.Request) -> web.Response | None:
-    """--state: a change is answered once it is committed (state.waits); a 503 if the
+    """--state: a change is answered once it is committed (state.hooks); a 503 if the
     commit failed (it is tried again with the next one)."""
     if request.method in SAFE:
         return None

@@ -22,7 +22,7 @@ from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.errors import GatewayError
 from vexora_sandbox.protocol import expected_sign
 from vexora_sandbox.protocol.names import Code
-from vexora_sandbox.state.waits import after_commit
+from vexora_sandbox.state.hooks import after_commit
 
 log = logging.getLogger("vexora_sandbox")
 ALLOWED = "POST"

@@ -141,7 +141,18 @@ MERCHANTS = Table(
     key=("merchant_no",),
 )
 
-TABLES = (ORDERS, LEDGERS, DELIVERIES)
+# The runtime scenarios (POST /_sandbox/scenarios), a scope's in its matching order:
+# ``merchant_no`` is "" for the global scope. A scenario is kept as the text that was
+# posted and its place in it (``item``): read back with the same parser and checks, it is
+# the same scenario, its source line included. A reset drops a merchant's (every one, the
+# global ones too, when it resets everything).
+SCENARIOS = Table(
+    "scenarios",
+    ("merchant_no", "position", "name", "text", "item"),
+    key=("merchant_no", "position"),
+)
+
+TABLES = (ORDERS, LEDGERS, DELIVERIES, SCENARIOS)
 
 
 # --- runtime merchants -------------------------------------------------------------------

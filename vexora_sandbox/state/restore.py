@@ -22,6 +22,8 @@ from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, Order, OrderKind, 
 from vexora_sandbox.domain.payments import Payments, amount_value
 from vexora_sandbox.domain.store import MerchantState, Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
+from vexora_sandbox.scenarios.model import Scenario
+from vexora_sandbox.scenarios.registry import ScenarioRegistry, parse_posted
 from vexora_sandbox.state.backend import Snapshot
 from vexora_sandbox.state.codecs import (
     ORDERS,
@@ -52,6 +54,9 @@ class Restored:
     pending: int = 0
     late: int = 0
     openings: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    scenarios: int = 0
+    # Per scope ("" global): each runtime scenario's posted text and place in it.
+    posted: dict[str, dict[Scenario, tuple[str, int]]] = field(default_factory=dict)
 
 
 def restore(
@@ -62,15 +67,20 @@ def restore(
     dispatcher: Dispatcher,
     clock: Clock,
     ids: IdFactory,
+    scenarios: ScenarioRegistry | None = None,
 ) -> Restored:
-    """Put the snapshot into an empty store and dispatcher; ConfigError if it does not fit."""
+    """Put the snapshot into an empty store, dispatcher (and scenario registry's runtime
+    layer); ConfigError if it does not fit."""
     # Hundreds of thousands of new objects would set off full collections over all of
     # them, again and again (a start with 100,000 orders took twice as long); none of them
     # is garbage.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _restore(snapshot, source, payments, dispatcher, clock, ids)
+        restored = _restore(snapshot, source, payments, dispatcher, clock, ids)
+        if scenarios is not None:
+            _add_scenarios(scenarios, payments.store, snapshot.scenarios, restored)
+        return restored
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         # A row SQLite accepted but the sandbox cannot read: changed by hand, most likely.
         raise ConfigError.single(
@@ -206,6 +216,37 @@ def _add_merchants(store: Store, rows: list[Row]) -> None:
             "runtime merchant %s is now in the configuration: the configured one is served",
             merchant.merchant_no,
         )
+
+
+def _add_scenarios(
+    registry: ScenarioRegistry, store: Store, rows: list[Row], restored: Restored
+) -> None:
+    """The runtime scenarios, each read again from the text it was posted in. One that no
+    longer reads (a later version checks more) or whose merchant is gone is left out, with
+    a warning: a start does not fail for a test's scenario."""
+    texts: dict[str, list[Scenario] | None] = {}
+    scopes: dict[str, list[Scenario]] = {}
+    for scope, _position, name, text, item in rows:
+        if text not in texts:
+            try:
+                texts[text] = parse_posted(text)
+            except ConfigError as exc:
+                log.warning("runtime scenario %r no longer reads: %s; left out", name, exc)
+                texts[text] = None
+        read = texts[text]
+        if read is None or not 0 <= item < len(read):
+            continue
+        if scope and scope not in {m.merchant_no for m in store.merchants()}:
+            log.warning(
+                "runtime scenario %r of merchant %s, no longer served: left out", name, scope
+            )
+            continue
+        scenario = read[item]
+        scopes.setdefault(scope, []).append(scenario)
+        restored.posted.setdefault(scope, {})[scenario] = (text, item)
+    for scope, scenarios in scopes.items():
+        registry.add_runtime(scenarios, scope or None)
+        restored.scenarios += len(scenarios)
 
 
 def _put_ledger(store: Store, merchant_no: str, currency: str, ledger: Ledger) -> None:

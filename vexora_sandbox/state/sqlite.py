@@ -29,13 +29,14 @@ from vexora_sandbox.state.codecs import (
     LEDGERS,
     MERCHANTS,
     ORDERS,
+    SCENARIOS,
     TABLES,
     Row,
     Table,
 )
 
-# 2: the runtime merchants' table.
-SCHEMA_VERSION = 2
+# 2: the runtime merchants' table; 3: the runtime scenarios' table.
+SCHEMA_VERSION = 3
 SYNCHRONOUS = "NORMAL"
 # Non-pending deliveries beyond the journal's bound are deleted every this many commits.
 PRUNE_EVERY = 1000
@@ -74,10 +75,17 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_pending ON deliveries (pending, id);
 CREATE INDEX deliveries_order ON deliveries (merchant_no, trade_no);
 """
-_SCHEMA += _MERCHANTS
+_SCENARIOS = """
+CREATE TABLE scenarios (
+    merchant_no TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL,
+    text TEXT NOT NULL, item INTEGER NOT NULL,
+    PRIMARY KEY (merchant_no, position)
+) WITHOUT ROWID;
+"""
+_SCHEMA += _MERCHANTS + _SCENARIOS
 
 # Steps from one schema version to the next: MIGRATIONS[n] takes a file from n to n + 1.
-MIGRATIONS: dict[int, str] = {1: _MERCHANTS}
+MIGRATIONS: dict[int, str] = {1: _MERCHANTS, 2: _SCENARIOS}
 
 
 def _upsert(table: Table) -> str:
@@ -212,9 +220,10 @@ class SqliteBackend:
             ).fetchall()
             meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
             merchant_rows = self.rows(MERCHANTS)
+            scenario_rows = self.rows(SCENARIOS)
         except sqlite3.Error as exc:
             raise self._explain(exc) from None
-        return Snapshot(order_rows, ledger_rows, delivery_rows, meta, merchant_rows)
+        return Snapshot(order_rows, ledger_rows, delivery_rows, meta, merchant_rows, scenario_rows)
 
     def _prune(self) -> None:
         """Keep the pending deliveries and the newest ``keep`` others (the bounded journal)."""
@@ -247,6 +256,9 @@ class SqliteBackend:
                     db.executemany(_UPSERT[table.name], rows)
             if batch.deliveries:
                 db.executemany(_UPSERT[DELIVERIES.name], batch.deliveries)
+            for scope, rows in batch.scenarios.items():
+                db.execute("DELETE FROM scenarios WHERE merchant_no = ?", (scope,))
+                db.executemany(_UPSERT[SCENARIOS.name], rows)
             if batch.meta:
                 self._set_meta(batch.meta)
             self._commits += 1
@@ -298,8 +310,12 @@ class SqliteBackend:
         db.execute("COMMIT")
 
 
-# The export's order; the merchants' table has no rowid.
-_ORDER = {LEDGERS.name: "merchant_no, currency", MERCHANTS.name: "merchant_no"}
+# The export's order; these tables have no rowid.
+_ORDER = {
+    LEDGERS.name: "merchant_no, currency",
+    MERCHANTS.name: "merchant_no",
+    SCENARIOS.name: "merchant_no, position",
+}
 
 
 def _names(table: Table) -> str:

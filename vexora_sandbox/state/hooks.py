@@ -1,6 +1,7 @@
-"""Answers outside the gateway's pipeline that wait for their commit, as the gateway's do.
+"""What the admin API and the payer's page tell the state layer (``--state``).
 
-The admin API's changes (force a status, advance the clock, runtime merchants and
+Answers outside the gateway's pipeline wait for their commit, as the gateway's do: the
+admin API's changes (force a status, advance the clock, runtime merchants and
 scenarios, reset, the dashboard's forms) and the payer's actions on the hosted payment
 page are answered only once what they changed is in the state file: a sandbox killed
 right after such an answer has it after the restart. In memory nothing waits.
@@ -15,10 +16,24 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.errors import GatewayError
+from vexora_sandbox.scenarios.model import Scenario
 
 # Methods that change nothing: their answers never wait.
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def scenarios_changed(
+    app: Mapping[Any, Any],
+    merchant_no: str | None,
+    posted: tuple[str, list[Scenario]] | None = None,
+) -> None:
+    """A scope's runtime scenarios changed (``posted``: the text just posted and what was
+    read from it): the state file keeps the scope as the registry now holds it."""
+    writer = app.get(keys.STATE)
+    if writer is not None:
+        registry = app[keys.SCENARIOS]
+        writer.scenarios_changed(merchant_no, registry.runtime(merchant_no), posted)
 
 
 class NotSaved(Exception):
