@@ -35,7 +35,8 @@ from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import SUCCESS, Order, OrderKind
 from vexora_sandbox.scenarios.model import CallbackSpec
 from vexora_sandbox.state.backend import Batch
-from vexora_sandbox.state.codecs import delivery_row, ledger_row, order_row
+from vexora_sandbox.state.codecs import delivery_row, ledger_row
+from vexora_sandbox.state.order_rows import order_row
 from vexora_sandbox.state.sqlite import SqliteBackend
 
 CREATES_TARGET = 0.8

@@ -16,10 +16,11 @@ from tests.state.conftest import Client, admin, create_payout
 from tests.state.test_commit import Gated, gated_client
 from vexora_sandbox import keys
 from vexora_sandbox.state.backend import Batch
-from vexora_sandbox.state.codecs import MERCHANTS, ORDERS
+from vexora_sandbox.state.codecs import MERCHANTS
+from vexora_sandbox.state.order_rows import STORED
 
 T = TypeVar("T")
-STATUS = ORDERS.columns.index("status")
+STATUS = STORED.columns.index("status")
 
 
 async def held(client: Client, backend: Gated, call: Awaitable[T]) -> tuple[T, Batch]:

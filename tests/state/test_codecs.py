@@ -17,7 +17,8 @@ from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.scenarios.model import CallbackSpec
 from vexora_sandbox.state.backend import Batch
-from vexora_sandbox.state.codecs import delivery_row, ledger_row, order_row
+from vexora_sandbox.state.codecs import delivery_row, ledger_row
+from vexora_sandbox.state.order_rows import order_row
 from vexora_sandbox.state.restore import restore
 from vexora_sandbox.state.sqlite import SqliteBackend
 

@@ -14,7 +14,14 @@ import sqlite3
 from typing import Any
 
 from tests.conftest import MERCHANT_NO
-from tests.state.conftest import Client, admin, create_payout, running
+from tests.state.conftest import (
+    Client,
+    admin,
+    create_payout,
+    make_version,
+    running,
+    schema_version,
+)
 from vexora_sandbox import SandboxConfig
 from vexora_sandbox.state.sqlite import SqliteBackend
 from vexora_sandbox.state.transfer import export_lines, import_lines
@@ -106,26 +113,24 @@ async def test_a_reset_drops_them_from_the_file(state_file: str) -> None:
     db.close()
 
 
-async def test_a_file_of_schema_version_2_gets_the_scenarios_table(state_file: str) -> None:
+async def test_a_file_of_schema_version_2_gets_the_scenarios_table_and_kept_orders(
+    state_file: str,
+) -> None:
     config = SandboxConfig(state=state_file)
     async with running(config) as client:
         assert (await create_payout(client, "T1"))["code"] == "0000"
-    # What version 2 wrote: no scenarios table.
-    with sqlite3.connect(state_file) as db:
-        db.execute("DROP TABLE scenarios")
-        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    db.close()
+        await admin(client, "POST", "transactions/T1/status", {"status": "00029"})
+        assert (await create_payout(client, "T2", remark="second"))["code"] == "0000"
+        before = await admin(client, "GET", "transactions")
+    make_version(state_file, 2)
     async with running(config) as client:
-        listed = await admin(client, "GET", "transactions")
-        assert [t["tradeNo"] for t in listed["transactions"]] == ["T1"]
+        assert await admin(client, "GET", "transactions") == before
         await post(client, REFUSE, MERCHANT_NO)
     async with running(config) as client:
         assert [s["name"] for s in await runtime(client)] == ["refuse-everything"]
-        assert (await create_payout(client, "T2"))["code"] == "8000"
-    with sqlite3.connect(state_file) as db:
-        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    db.close()
-    assert version == ("3",)
+        assert (await create_payout(client, "T3"))["code"] == "8000"
+        assert await admin(client, "GET", "transactions") == before
+    assert schema_version(state_file) == "3"
 
 
 async def test_an_export_carries_them_to_another_file(state_file: str, tmp_path: Any) -> None:

@@ -1,9 +1,11 @@
-"""Orders, ledgers and callback deliveries as table rows, and rows as JSON records.
+"""Ledgers, callback deliveries, runtime merchants and scenarios as table rows, and rows
+as JSON records (orders: ``state.order_rows``).
 
 A row is a tuple in the order of its table's ``columns``; scalar fields get columns of
-their own (loading 100,000 orders is a tuple walk, not a JSON parse per field) and nested
-ones (history, extras, attempts, bodies) one JSON text each. The JSON-lines export uses
-the same columns as keys, with the JSON texts parsed and bytes in base64.
+their own and nested ones (extras, attempts, bodies) one JSON text each. The JSON-lines
+export uses the same columns as keys, with the JSON texts parsed and bytes in base64.
+``ORDERS`` is the orders' table as an export shows it; the state file keeps them in
+another layout (``order_rows.STORED``).
 """
 
 from __future__ import annotations
@@ -17,13 +19,12 @@ from typing import Any
 
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.domain.ledger import Ledger
-from vexora_sandbox.domain.orders import Order, OrderKind, StatusChange
-from vexora_sandbox.domain.payments import amount_value
+from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.scenarios.model import CallbackSpec
 
 Row = tuple[Any, ...]
-_compact: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+compact: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Table:
                 raise KeyError(name)
             value = record[name]
             if value is not None and name in self.json_columns:
-                value = _compact(value)
+                value = compact(value)
             elif value is not None and name in self.blob_columns:
                 value = base64.b64decode(value, validate=True)
             values.append(value)
@@ -176,75 +177,6 @@ def merchant_from(row: Row) -> Merchant:
     )
 
 
-# --- orders ----------------------------------------------------------------------------
-
-
-def order_row(order: Order) -> Row:
-    return (
-        order.merchant_no,
-        order.trade_no,
-        order.platform_trade_no,
-        order.kind.value,
-        order.endpoint,
-        order.area,
-        order.amount,
-        order.notify_url,
-        order.remark,
-        order.created_at,
-        order.status,
-        order.message,
-        order.success_time,
-        order.paid_amount,
-        int(order.awaits_submit),
-        _compact(order.extras) if order.extras else "{}",
-        _compact([[c.status, c.message, c.at] for c in order.history]),
-        order.currency,
-        _compact(order.deferred) if order.deferred else "[]",
-        _compact(order.notes) if order.notes else "[]",
-    )
-
-
-_KINDS = {kind.value: kind for kind in OrderKind}
-
-
-def order_from(row: Row) -> Order:
-    """An order row back as the order (restored lazily: ``state.lazy``, on first read).
-    The empty extras, deferred changes and notes may come as None (``SqliteBackend.load``)."""
-    kind = _KINDS.get(row[3])
-    if kind is None:
-        raise ValueError(f"order {row[1]} has an unknown kind {row[3]!r}")
-    amount, extras, deferred, notes = row[6], row[15], row[18], row[19]
-    return Order(
-        row[0],
-        row[1],
-        row[2],
-        kind,
-        row[4],
-        row[5],
-        amount,
-        amount_value(amount),
-        row[7],
-        row[8],
-        row[9],
-        currency=row[17],
-        status=row[10],
-        message=row[11],
-        success_time=row[12],
-        paid_amount=row[13],
-        extras={} if extras is None or extras == "{}" else json.loads(extras),
-        awaits_submit=bool(row[14]),
-        history=[StatusChange(s, m, at) for s, m, at in json.loads(row[16])],
-        deferred=[]
-        if deferred is None or deferred == "[]"
-        else [tuple(c) for c in json.loads(deferred)],
-        notes=[] if notes is None or notes == "[]" else json.loads(notes),
-    )
-
-
-def orders_from(rows: list[Row]) -> list[Order]:
-    return [order_from(row) for row in rows]
-
-
 # --- ledgers ---------------------------------------------------------------------------
 
 
@@ -258,7 +190,7 @@ def ledger_row(merchant_no: str, currency: str, opening: Decimal, ledger: Ledger
         str(ledger.available),
         str(ledger.freeze),
         str(ledger.unsettled),
-        _compact(due),
+        compact(due),
         ledger._seq,
     )
 
@@ -276,7 +208,7 @@ def ledger_from(row: Row) -> tuple[str, str, Decimal, Ledger]:
 
 
 def _spec(spec: CallbackSpec) -> str:
-    return _compact(
+    return compact(
         {
             "after": spec.after,
             "status": spec.status,
@@ -310,7 +242,7 @@ class DeliveryEncoder:
         body_text = None
         if body is not None:
             known = self._bodies.get(delivery.id)
-            body_text = known[1] if known is not None and known[0] is body else _compact(body)
+            body_text = known[1] if known is not None and known[0] is body else compact(body)
         pending = delivery.pending
         if pending and body is not None:
             self._bodies[delivery.id] = (body, body_text or "")
@@ -329,7 +261,7 @@ class DeliveryEncoder:
             body_text,
             delivery.payload,
             None if delivery.applied is None else int(delivery.applied),
-            _compact(delivery.attempts),
+            compact(delivery.attempts),
             int(delivery.acknowledged),
             int(delivery.gave_up),
             int(delivery.cancelled),

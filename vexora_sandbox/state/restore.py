@@ -25,23 +25,18 @@ from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
 from vexora_sandbox.scenarios.model import Scenario
 from vexora_sandbox.scenarios.registry import ScenarioRegistry, parse_posted
 from vexora_sandbox.state.backend import Snapshot
-from vexora_sandbox.state.codecs import (
-    ORDERS,
-    Row,
-    deliveries_from,
-    ledger_from,
-    merchant_from,
-    order_from,
-)
+from vexora_sandbox.state.codecs import Row, deliveries_from, ledger_from, merchant_from
 from vexora_sandbox.state.lazy import LazyByPlatform, LazyOrders
+from vexora_sandbox.state.order_rows import KINDS, STORED, order_from
 
 log = logging.getLogger("vexora_sandbox.state")
 NAMED = 10  # orders named in one problem at most
-_column = ORDERS.columns.index
+_column = STORED.columns.index
 _MERCHANT, _TRADE, _DEFERRED = _column("merchant_no"), _column("trade_no"), _column("deferred")
 _merchant_of = itemgetter(_MERCHANT)
 _trade_of = itemgetter(_TRADE)
 _deferred_of = itemgetter(_DEFERRED)
+_kind_of = itemgetter(_column("kind"))
 _platform_of = itemgetter(_column("platform_trade_no"))
 _check_fields = itemgetter(
     *map(_column, ("merchant_no", "currency", "kind", "status", "amount", "paid_amount"))
@@ -172,6 +167,10 @@ def _put_orders(rows: list[Row], states: dict[str, MerchantState], source: str) 
                 for number, count in unknown
             ]
         )
+    unknown_kinds = set(map(_kind_of, rows)).difference(KINDS)
+    if unknown_kinds:  # checked here: an order is built on its first read only
+        row = next(r for r in rows if r[_column("kind")] in unknown_kinds)
+        raise ValueError(f"order {row[_TRADE]} has an unknown kind {row[_column('kind')]!r}")
     for number, group in groups.items():
         state = states[number]
         trade_nos = list(map(_trade_of, group))

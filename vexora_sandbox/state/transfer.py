@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from vexora_sandbox.config import SandboxConfig
+from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.state.backend import Snapshot
 from vexora_sandbox.state.codecs import (
     DELIVERIES,
@@ -24,6 +25,7 @@ from vexora_sandbox.state.codecs import (
     Row,
     Table,
 )
+from vexora_sandbox.state.order_rows import stored
 from vexora_sandbox.state.sqlite import SCHEMA_VERSION, SqliteBackend
 
 HEADER = "vexora-sandbox-state"
@@ -117,14 +119,16 @@ def _header(record: dict[str, Any], kind: object, where: str) -> dict[str, str]:
 def check(
     tables: dict[str, list[Row]], meta: dict[str, str], config: SandboxConfig, source: str
 ) -> int:
-    """Load the rows as a start would (ConfigError naming what does not fit); the orders."""
+    """Load the rows as a start would (ConfigError naming what does not fit), and build
+    every order (a start builds each on its first read: a fixture's mistake is found
+    here, not when the order is first queried); the orders."""
     from vexora_sandbox import keys
     from vexora_sandbox.app import create_app
     from vexora_sandbox.state.restore import restore
 
     app = create_app(config.replace(state=None))
     snapshot = Snapshot(
-        tables[ORDERS.name],
+        [stored(row) for row in tables[ORDERS.name]],
         tables[LEDGERS.name],
         tables[DELIVERIES.name],
         meta,
@@ -140,6 +144,13 @@ def check(
         ids=app[keys.IDS],
         scenarios=app[keys.SCENARIOS],
     )
+    try:
+        for _order in app[keys.STORE].orders():
+            pass
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise ConfigError.single(
+            source, f"an order cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
     return restored.orders
 
 

@@ -34,13 +34,8 @@ from vexora_sandbox.protocol.names import Code
 from vexora_sandbox.scenarios.model import Scenario
 from vexora_sandbox.scenarios.registry import ScenarioRegistry
 from vexora_sandbox.state.backend import Backend, Batch
-from vexora_sandbox.state.codecs import (
-    DeliveryEncoder,
-    Row,
-    ledger_row,
-    merchant_row,
-    order_row,
-)
+from vexora_sandbox.state.codecs import DeliveryEncoder, Row, ledger_row, merchant_row
+from vexora_sandbox.state.order_rows import order_row
 from vexora_sandbox.state.restore import Restored, restore
 
 log = logging.getLogger("vexora_sandbox.state")
