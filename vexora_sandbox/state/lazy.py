@@ -11,7 +11,7 @@ dashboard, the metrics' order count) builds them all at once, the first time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from vexora_sandbox.domain.orders import Order
@@ -28,8 +28,8 @@ class LazyOrders(dict[str, Order]):
 
     __slots__ = ("_decode",)
 
-    def __init__(self, rows: dict[str, Row], decode: Callable[[Row], Order]) -> None:
-        super().__init__(cast(dict[str, Order], rows))
+    def __init__(self, rows: Iterable[tuple[str, Row]], decode: Callable[[Row], Order]) -> None:
+        super().__init__(cast(Iterable[tuple[str, Order]], rows))
         self._decode = decode
 
     def _built(self, key: str, value: Any) -> Order:
@@ -77,8 +77,8 @@ class LazyByPlatform(dict[str, Order]):
 
     __slots__ = ("_orders",)
 
-    def __init__(self, trade_nos: dict[str, str], orders: LazyOrders) -> None:
-        super().__init__(cast(dict[str, Order], trade_nos))
+    def __init__(self, trade_nos: Iterable[tuple[str, str]], orders: LazyOrders) -> None:
+        super().__init__(cast(Iterable[tuple[str, Order]], trade_nos))
         self._orders = orders
 
     def _built(self, key: str, value: Any) -> Order:

@@ -33,14 +33,16 @@ log = logging.getLogger("vexora_sandbox.state")
 NAMED = 10  # orders named in one problem at most
 _column = STORED.columns.index
 _MERCHANT, _TRADE, _DEFERRED = _column("merchant_no"), _column("trade_no"), _column("deferred")
-_merchant_of = itemgetter(_MERCHANT)
 _trade_of = itemgetter(_TRADE)
 _deferred_of = itemgetter(_DEFERRED)
-_kind_of = itemgetter(_column("kind"))
+_KIND = _column("kind")
 _platform_of = itemgetter(_column("platform_trade_no"))
 _check_fields = itemgetter(
     *map(_column, ("merchant_no", "currency", "kind", "status", "amount", "paid_amount"))
 )
+# (merchant, currency, kind, status, amount, paid amount) -> how many orders
+Counts = Counter[tuple[str, str, str, str, str, str | None]]
+Sums = tuple[dict[tuple[str, str], Decimal], dict[tuple[str, str], Decimal]]
 
 
 @dataclass
@@ -104,7 +106,10 @@ def _restore(
     restored = Restored()
     _add_merchants(store, snapshot.merchants)
     states = {m.merchant_no: store.state(m.merchant_no) for m in store.merchants()}
-    restored.orders = _put_orders(snapshot.orders, states, source)
+    # The rows counted by the fields the checks read: a few distinct combinations, which
+    # name the merchants and kinds present and give the ledger sums without a row walk.
+    counts = Counter(map(_check_fields, snapshot.orders))
+    restored.orders = _put_orders(snapshot.orders, counts, states, source)
     # Status changes due without a callback (no notify URL); the column is None if none.
     for row in filter(_deferred_of, snapshot.orders):
         if row[_DEFERRED] != "[]":
@@ -118,7 +123,7 @@ def _restore(
         except NotFound:
             continue  # no orders either (checked above): a merchant no longer configured
         restored.openings[merchant_no, currency] = opening
-    problems = check_ledgers(store, restored.openings, source, _sums(snapshot.orders))
+    problems = check_ledgers(store, restored.openings, source, _sums(counts))
     if problems:
         raise ConfigError(problems)
     if "ids" in meta:
@@ -145,12 +150,14 @@ def _restore(
     return restored
 
 
-def _put_orders(rows: list[Row], states: dict[str, MerchantState], source: str) -> int:
+def _put_orders(
+    rows: list[Row], counts: Counts, states: dict[str, MerchantState], source: str
+) -> int:
     """Each merchant's orders as its lazy maps (``state.lazy``): rows, built on first read.
     Straight into the maps: the file's UNIQUE constraint already guarantees Store.add's
     checks. ConfigError for orders of a merchant the configuration does not list."""
     groups: dict[str, list[Row]] = {}
-    if len(set(map(_merchant_of, rows))) <= 1:
+    if len({fields[0] for fields in counts}) <= 1:
         groups = {rows[0][_MERCHANT]: rows} if rows else {}
     else:
         for row in rows:
@@ -167,32 +174,27 @@ def _put_orders(rows: list[Row], states: dict[str, MerchantState], source: str) 
                 for number, count in unknown
             ]
         )
-    unknown_kinds = set(map(_kind_of, rows)).difference(KINDS)
+    unknown_kinds = {fields[2] for fields in counts}.difference(KINDS)
     if unknown_kinds:  # checked here: an order is built on its first read only
-        row = next(r for r in rows if r[_column("kind")] in unknown_kinds)
-        raise ValueError(f"order {row[_TRADE]} has an unknown kind {row[_column('kind')]!r}")
+        row = next(r for r in rows if r[_KIND] in unknown_kinds)
+        raise ValueError(f"order {row[_TRADE]} has an unknown kind {row[_KIND]!r}")
     for number, group in groups.items():
         state = states[number]
         trade_nos = list(map(_trade_of, group))
-        orders = LazyOrders(dict(zip(trade_nos, group, strict=True)), order_from)
+        orders = LazyOrders(zip(trade_nos, group, strict=True), order_from)
         state.orders = orders
         platform_nos = map(_platform_of, group)
-        state.by_platform = LazyByPlatform(dict(zip(platform_nos, trade_nos, strict=True)), orders)
+        state.by_platform = LazyByPlatform(zip(platform_nos, trade_nos, strict=True), orders)
     return len(rows)
 
 
-Sums = tuple[dict[tuple[str, str], Decimal], dict[tuple[str, str], Decimal]]
-
-
-def _sums(rows: list[Row]) -> Sums:
-    """Per (merchant, currency), from the rows (no order built): what the payouts in
-    progress freeze, and what the successful orders moved. Rows are counted by the fields
-    that decide (a few distinct combinations), then each combination summed once."""
+def _sums(counts: Counts) -> Sums:
+    """Per (merchant, currency), from the rows' counts (no order built): what the payouts
+    in progress freeze, and what the successful orders moved; each combination of the
+    fields that decide is summed once."""
     frozen: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     moved: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for (number, currency, kind, status, amount, paid), count in Counter(
-        map(_check_fields, rows)
-    ).items():
+    for (number, currency, kind, status, amount, paid), count in counts.items():
         if status == PROCESSING:
             if kind == OrderKind.PAYOUT:
                 frozen[number, currency] += amount_value(amount) * count
