@@ -111,7 +111,11 @@ def orders(request: web.Request, merchant: str | None) -> Iterator[Order]:
 
 def one_order(request: web.Request, trade_no: str, merchant: str | None) -> Order:
     """The order ``trade_no`` (of ``merchant``); 404 if none, 409 if several merchants have it."""
-    found = [o for o in orders(request, merchant) if o.trade_no == trade_no]
+    store = request.config_dict[keys.STORE]
+    # A lookup per merchant, not a walk of every order (kept orders are built on first
+    # read: state.lazy).
+    numbers = [merchant] if merchant else [m.merchant_no for m in store.merchants()]
+    found = [store.order(n, trade_no) for n in numbers if store.has(n, trade_no)]
     if not found:
         whose = f" for merchant {merchant}" if merchant else ""
         raise AdminError(404, f"no order with tradeNo {trade_no}{whose}")
