@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TypeVar
 
+from vexora_sandbox import gcpolicy
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import Clock, IdFactory
@@ -115,6 +116,12 @@ class StateWriter:
                 ids=self.ids,
                 scenarios=self.registry,
             )
+            if restored.orders >= gcpolicy.START_AT:
+                # What was read is the long-lived store the GC policy freezes once a
+                # sandbox holds that many orders (vexora_sandbox.gcpolicy, which takes it
+                # over at its first look): frozen now, or the first collection after the
+                # start walks every object the start made (a third of its time).
+                gc.freeze()
         except BaseException:
             await self.call(self.backend.close)
             self._thread.shutdown(wait=True)
