@@ -68,22 +68,40 @@ async def test_a_clock_advance_waits_for_its_commit(state_file: str) -> None:
         await client.close()
 
 
+async def payment_page(client: Client, trade_no: str) -> str:
+    body = signed(payin_body("kenya", tradeNo=trade_no))
+    created = await client.post(
+        "/kenya/v1/vexora/checkout", json=body, headers={"merchantNo": MERCHANT_NO}
+    )
+    answer = await created.json()
+    assert answer["code"] == "0000", answer
+    url: str = answer["data"]["paymentUrl"]
+    return url[url.index("/_sandbox/") :]
+
+
 async def test_the_payers_action_waits_for_its_commit(state_file: str) -> None:
     client, backend = await gated_client(state_file)
     try:
-        body = signed(payin_body("kenya", tradeNo="P1"))
-        created = await client.post(
-            "/kenya/v1/vexora/checkout", json=body, headers={"merchantNo": MERCHANT_NO}
-        )
-        answer = await created.json()
-        assert answer["code"] == "0000", answer
-        url: str = answer["data"]["paymentUrl"]
-        page = url[url.index("/_sandbox/") :]
+        page = await payment_page(client, "P1")
         pressing = client.post(page, data={"action": "full"}, allow_redirects=False)
         response, batch = await held(client, backend, pressing)
         assert (response.status, response.headers["Location"]) == (303, f"{page}?done=full")
         [row] = batch.orders
         assert (row[1], row[STATUS]) == ("P1", "0000")
+    finally:
+        await client.close()
+
+
+async def test_the_payer_hears_of_a_failed_commit(state_file: str) -> None:
+    client, backend = await gated_client(state_file)
+    try:
+        page = await payment_page(client, "P1")
+        backend.fail = True
+        response = await client.post(page, data={"action": "full"}, allow_redirects=False)
+        assert response.status == 503
+        assert await response.text() == (
+            "system exception in the sandbox: could not save its state: disk I/O error"
+        )
     finally:
         await client.close()
 

@@ -136,11 +136,13 @@ class StateWriter:
         self.store.observer = self
         self.dispatcher.observer = self.delivery_changed
         log.info(
-            "state %s: %d orders, %d pending callbacks (%d overdue, sent now)",
+            "state %s: %d orders, %d pending callbacks (%d overdue, sent now), "
+            "%d runtime scenarios",
             self.backend.location,
             restored.orders,
             restored.pending,
             restored.late,
+            restored.scenarios,
         )
         return restored
 
