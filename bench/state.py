@@ -2,13 +2,15 @@
 with 100,000 orders kept.
 
 1. Creates (wrk, the same pre-signed bodies as throughput.py, callbacks live to
-   bench/receiver.py): ``serve`` in memory, then ``serve --state FILE``, in the same run.
+   bench/receiver.py): ``serve`` in memory and ``serve --state FILE`` in each of
+   ``--rounds`` rounds, alternating which goes first, server pinned to one core and wrk
+   to the other (taskset); medians, the ratio per round and its spread.
    Target: with --state >= 0.8 x the in-memory req/s.
 2. Commits of the SQLite backend alone, ``synchronous=NORMAL`` (the choice) vs ``FULL``
    (an fsync per commit): batches of 1 and of 50 orders, in this process.
 3. Start-up: process start to the first healthy answer with a state file of 100,000
    orders (half of them final, their ledger, 10,000 finished and 1,000 pending callbacks),
-   median of 5, next to an empty start. Target: < 1 s.
+   median of 5, next to an empty start (alternated; the ratio printed). Target: < 1 s.
 
 Needs ``wrk`` for part 1 (Debian: apt-get install wrk).
 Run: ``.venv/bin/python bench/state.py [--duration 10] [--connections 50]``.
@@ -33,7 +35,8 @@ from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import SUCCESS, Order, OrderKind
 from vexora_sandbox.scenarios.model import CallbackSpec
 from vexora_sandbox.state.backend import Batch
-from vexora_sandbox.state.codecs import delivery_row, ledger_row, order_row
+from vexora_sandbox.state.codecs import delivery_row, ledger_row
+from vexora_sandbox.state.order_rows import order_row
 from vexora_sandbox.state.sqlite import SqliteBackend
 
 CREATES_TARGET = 0.8
@@ -52,31 +55,45 @@ def show(name: str, f: dict[str, float]) -> None:
 
 
 def creates(args: argparse.Namespace, tmp: Path, receiver: h.Proc) -> None:
+    """``--rounds`` rounds, each measuring both modes, alternating which goes first (the
+    machine's load drifts): medians, the ratio per round, and its spread."""
     notify = receiver.url + "/notify"
-    results: dict[str, dict[str, float]] = {}
-    for label, settings in (
-        ("memory", {}),
-        ("state", {"state": str(tmp / "bench.db")}),
-    ):
-        prefix = label[0].upper()
-        warm = t.write_creates(tmp / f"{label}-w.jsonl", prefix + "W", 60_000, notify)
-        bodies = t.write_creates(
-            tmp / f"{label}.jsonl", prefix + "M", int(args.duration * t.MAX_RATE), notify
-        )
-        with h.sandbox(**settings) as sandbox:
-            t.wrk(sandbox.url + t.PAYOUTS, warm, args.warmup, args.connections)
-            results[label] = t.measured(sandbox, sandbox.url + t.PAYOUTS, bodies, args)
-            codes = t.journal_codes(sandbox.url, "disbursements")
-            drained = t.drain_callbacks(sandbox.url, receiver, prefix, 180)
-            print(f"  [{label}] last {sum(codes.values())} answers by code {codes}; {drained}")
-    memory, state = results["memory"], results["state"]
+    modes = ("memory", "state")
+    results: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
+    ratios: list[float] = []
+    cpu_ratios: list[float] = []
+    for number in range(args.rounds):
+        order = modes if number % 2 == 0 else modes[::-1]
+        round_figures: dict[str, dict[str, float]] = {}
+        for label in order:
+            settings = {"state": str(tmp / f"bench-{number}.db")} if label == "state" else {}
+            prefix = f"{label[0].upper()}{number}"
+            warm = t.write_creates(tmp / f"{label}-w.jsonl", prefix + "W", 60_000, notify)
+            bodies = t.write_creates(
+                tmp / f"{label}.jsonl", prefix + "M", int(args.duration * t.MAX_RATE), notify
+            )
+            with h.sandbox(**settings) as sandbox:
+                t.wrk(sandbox.url + t.PAYOUTS, warm, args.warmup, args.connections)
+                figures = t.measured(sandbox, sandbox.url + t.PAYOUTS, bodies, args)
+                codes = t.journal_codes(sandbox.url, "disbursements")
+                drained = t.drain_callbacks(sandbox.url, receiver, prefix, 180)
+            print(f"  round {number + 1} [{label}] answers by code {codes}; {drained}")
+            show(f"round {number + 1} {label}", figures)
+            round_figures[label] = figures
+            results[label].append(figures)
+        ratios.append(round_figures["state"]["rps"] / round_figures["memory"]["rps"])
+        cpu_ratios.append(round_figures["memory"]["cpu_us"] / round_figures["state"]["cpu_us"])
+    memory, state = t.median_of(results["memory"]), t.median_of(results["state"])
     show("creates in memory", memory)
     show("creates with --state", state)
     ratio = state["rps"] / memory["rps"]
     print(
-        f"  --state: {ratio:.2f} x in-memory req/s, p99 {state['p99_us'] / 1000:.1f} ms vs "
-        f"{memory['p99_us'] / 1000:.1f} ms, CPU {state['cpu_us']:.0f} vs "
-        f"{memory['cpu_us']:.0f} us/req"
+        f"  --state: {ratio:.2f} x in-memory req/s (medians of {args.rounds} rounds); per "
+        f"round {', '.join(f'{r:.2f}' for r in ratios)} (spread {min(ratios):.2f}-"
+        f"{max(ratios):.2f}); by CPU per create {h.median(cpu_ratios):.2f} x (spread "
+        f"{min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}: {state['cpu_us']:.0f} vs "
+        f"{memory['cpu_us']:.0f} us); p99 {state['p99_us'] / 1000:.1f} ms vs "
+        f"{memory['p99_us'] / 1000:.1f} ms"
     )
     print(f"target: --state >= {CREATES_TARGET} x in memory: {h.verdict(ratio >= CREATES_TARGET)}")
 
@@ -186,6 +203,11 @@ def startup(tmp: Path, runs: int) -> None:
         )
     kept = h.median(wall["state"])
     print(
+        f"  100,000 orders vs an empty start: {kept / h.median(wall['empty']):.2f} x wall, "
+        f"+{kept - h.median(wall['empty']):.3f} s; "
+        f"+{h.median(cpu['state']) - h.median(cpu['empty']):.3f} s of CPU"
+    )
+    print(
         f"target: start-up with {ORDERS:,} orders < {STARTUP_TARGET} s: "
         f"{h.verdict(kept < STARTUP_TARGET)} (CPU: {h.median(cpu['state']):.3f} s)"
     )
@@ -196,16 +218,19 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5, help="start-ups per mode")
+    parser.add_argument("--rounds", type=int, default=4, help="create rounds (both modes)")
     parser.add_argument("--skip-creates", action="store_true")
+    parser.add_argument("--skip-startup", action="store_true")
     args = parser.parse_args()
     print(f"machine: {h.machine()}")
     with tempfile.TemporaryDirectory(prefix="vexora-bench-state-") as tmpdir:
         tmp = Path(tmpdir)
-        print("commits of the SQLite backend alone:")
-        commits(tmp)
-        print("start-up:")
-        startup(tmp, args.runs)
+        if not args.skip_startup:
+            print("commits of the SQLite backend alone:")
+            commits(tmp)
+            print("start-up:")
+            startup(tmp, args.runs)
         if not args.skip_creates:
             if shutil.which("wrk") is None:
                 print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)

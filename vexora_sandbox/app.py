@@ -108,6 +108,7 @@ def create_app(
             clock=clock,
             ids=ids,
             keep=config.journal_size,
+            scenarios=app[keys.SCENARIOS],
         )
         # Before the dispatcher: it starts with the pending callbacks the file kept, and
         # stops before the last commit.

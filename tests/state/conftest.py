@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from tests.conftest import MERCHANT_NO, START, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app
 from vexora_sandbox.domain.clock import ManualClock
+from vexora_sandbox.state.codecs import ORDERS
+from vexora_sandbox.state.order_rows import STORED, logical
 
 Client = TestClient[web.Request, web.Application]
 
@@ -69,3 +72,42 @@ async def advance(client: Client, seconds: float) -> None:
 async def callbacks(client: Client) -> list[dict[str, Any]]:
     deliveries: list[dict[str, Any]] = (await admin(client, "GET", "callbacks"))["callbacks"]
     return deliveries
+
+
+# The orders' table as schema versions 1 and 2 wrote it: one column per field.
+VERSION_2_ORDERS = """
+CREATE TABLE orders (
+    merchant_no TEXT NOT NULL, trade_no TEXT NOT NULL, platform_trade_no TEXT NOT NULL,
+    kind TEXT NOT NULL, endpoint TEXT NOT NULL, area TEXT NOT NULL, amount TEXT NOT NULL,
+    notify_url TEXT NOT NULL, remark TEXT NOT NULL, created_at REAL NOT NULL,
+    status TEXT NOT NULL, message TEXT NOT NULL, success_time REAL, paid_amount TEXT,
+    awaits_submit INTEGER NOT NULL, extras TEXT NOT NULL, history TEXT NOT NULL,
+    currency TEXT NOT NULL, deferred TEXT NOT NULL, notes TEXT NOT NULL,
+    UNIQUE (merchant_no, trade_no)
+)
+"""
+
+
+def make_version(state_file: str, version: int) -> None:
+    """Turn a state file into what schema version 2 (or 1) wrote: flat order columns, no
+    scenarios' table (nor, in version 1, a merchants' one)."""
+    db = sqlite3.connect(state_file)
+    with db:
+        kept = db.execute(f"SELECT {', '.join(STORED.columns)} FROM orders ORDER BY rowid")
+        rows = [logical(row) for row in kept.fetchall()]
+        db.execute("DROP TABLE orders")
+        db.execute("DROP TABLE scenarios")
+        if version < 2:
+            db.execute("DROP TABLE merchants")
+        db.execute(VERSION_2_ORDERS)
+        marks = ", ".join("?" * len(ORDERS.columns))
+        db.executemany(f"INSERT INTO orders ({', '.join(ORDERS.columns)}) VALUES ({marks})", rows)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    db.close()
+
+
+def schema_version(state_file: str) -> str:
+    db = sqlite3.connect(state_file)
+    [version] = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    db.close()
+    return str(version)

@@ -17,7 +17,8 @@ from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.scenarios.model import CallbackSpec
 from vexora_sandbox.state.backend import Batch
-from vexora_sandbox.state.codecs import delivery_row, ledger_row, order_row
+from vexora_sandbox.state.codecs import delivery_row, ledger_row
+from vexora_sandbox.state.order_rows import order_row
 from vexora_sandbox.state.restore import restore
 from vexora_sandbox.state.sqlite import SqliteBackend
 
@@ -102,6 +103,16 @@ def test_orders_ledgers_and_deliveries_come_back_equal(tmp_path: Path) -> None:
         ids=again[keys.IDS],
     )
     assert (restored.orders, restored.pending, restored.late) == (3, 1, 0)
+    # Restored lazily: the order a callback needs is built, the others stay rows.
+    held = store2.state(MERCHANT_NO).orders
+    assert [type(dict.get(held, n)).__name__ for n in ("P1", "O1", "O2")] == [
+        "Order",
+        "tuple",
+        "tuple",
+    ]
+    assert store2.has(MERCHANT_NO, "O1") and not store2.has(MERCHANT_NO, "O9")
+    by_platform = store2.order_by_platform(MERCHANT_NO, payout.platform_trade_no)
+    assert by_platform == payout and by_platform is store2.order(MERCHANT_NO, "O1")
     assert list(store2.orders()) == [payin, payout, waiting]
     assert store2.ledger(MERCHANT_NO) == ledger
     assert ledger.unsettled == Decimal("400.25") and ledger.freeze == Decimal("0.10")

@@ -11,7 +11,14 @@ import sqlite3
 from typing import Any
 
 from tests.conftest import payout_body, signed
-from tests.state.conftest import Client, admin, create_payout, running
+from tests.state.conftest import (
+    Client,
+    admin,
+    create_payout,
+    make_version,
+    running,
+    schema_version,
+)
 from vexora_sandbox import SandboxConfig
 
 NUMBER = "4000000001"
@@ -115,22 +122,17 @@ async def test_a_reset_keeps_the_runtime_merchant(state_file: str) -> None:
         assert money["data"]["availableAmount"] == "5000.00"
 
 
-async def test_a_file_of_schema_version_1_gets_the_merchants_table(state_file: str) -> None:
+async def test_a_file_of_schema_version_1_gets_the_merchants_and_scenarios_tables(
+    state_file: str,
+) -> None:
     config = SandboxConfig(state=state_file)
     async with running(config) as client:
         assert (await create_payout(client, "T1"))["code"] == "0000"  # the configured merchant
-    # What version 1 wrote: no merchants table.
-    with sqlite3.connect(state_file) as db:
-        db.execute("DROP TABLE merchants")
-        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    db.close()
+        before = await admin(client, "GET", "transactions/T1")
+    make_version(state_file, 1)
     async with running(config) as client:
-        listed = await admin(client, "GET", "transactions")
-        assert [t["tradeNo"] for t in listed["transactions"]] == ["T1"]
+        assert await admin(client, "GET", "transactions/T1") == before
         await create_merchant(client)
     async with running(config) as client:
         assert (await admin(client, "GET", f"merchants/{NUMBER}"))["runtime"] is True
-    with sqlite3.connect(state_file) as db:
-        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    db.close()
-    assert version == ("2",)
+    assert schema_version(state_file) == "3"

@@ -91,7 +91,7 @@ def test_a_file_of_a_newer_version_is_refused_with_what_to_do(
         expected(
             state_file,
             "it was written by a newer vexora-sandbox (schema version 7; this one reads up "
-            "to 2): run that newer version, or export with it ('vexora-sandbox state "
+            "to 3): run that newer version, or export with it ('vexora-sandbox state "
             "export') and import into a new file",
         ),
     )

@@ -45,7 +45,7 @@ def test_export_then_import_into_a_new_file_keeps_everything(
         "delivery",
         "delivery",
     ]
-    assert lines[0]["schemaVersion"] == 2
+    assert lines[0]["schemaVersion"] == 3
     assert lines[1]["trade_no"] == "T1" and lines[1]["status"] == "0000"
     assert lines[3]["available"] == "99999580" and lines[3]["freeze"] == "120"
 
@@ -130,7 +130,7 @@ def test_an_import_that_does_not_add_up_writes_nothing(
         ),
         (
             '{"type": "vexora-sandbox-state", "schemaVersion": 9}\n',
-            "{path}:1: schemaVersion 9; this sandbox imports 1 or 2: export again with this "
+            "{path}:1: schemaVersion 9; this sandbox imports 1, 2 or 3: export again with this "
             "version, or import with the version that exported it",
         ),
         (
@@ -139,7 +139,8 @@ def test_an_import_that_does_not_add_up_writes_nothing(
         ),
         (
             '{"type": "vexora-sandbox-state", "schemaVersion": 1}\n{"type": "refund"}\n',
-            "{path}:2: unknown type 'refund'; expected one of merchant, order, ledger, delivery",
+            "{path}:2: unknown type 'refund'; expected one of merchant, order, ledger, "
+            "delivery, scenario",
         ),
         (
             '{"type": "vexora-sandbox-state", "schemaVersion": 1}\nnope\n',

@@ -15,6 +15,7 @@ from vexora_sandbox.admin.health import PUBLIC_ROUTE
 from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.errors import NotFound
 from vexora_sandbox.responses import json_response
+from vexora_sandbox.state.hooks import SAFE, NotSaved, committed
 
 log = logging.getLogger("vexora_sandbox")
 DOCS = "docs/admin-api.md"
@@ -110,7 +111,11 @@ def orders(request: web.Request, merchant: str | None) -> Iterator[Order]:
 
 def one_order(request: web.Request, trade_no: str, merchant: str | None) -> Order:
     """The order ``trade_no`` (of ``merchant``); 404 if none, 409 if several merchants have it."""
-    found = [o for o in orders(request, merchant) if o.trade_no == trade_no]
+    store = request.config_dict[keys.STORE]
+    # A lookup per merchant, not a walk of every order (kept orders are built on first
+    # read: state.lazy).
+    numbers = [merchant] if merchant else [m.merchant_no for m in store.merchants()]
+    found = [store.order(n, trade_no) for n in numbers if store.has(n, trade_no)]
     if not found:
         whose = f" for merchant {merchant}" if merchant else ""
         raise AdminError(404, f"no order with tradeNo {trade_no}{whose}")
@@ -162,11 +167,26 @@ async def admin_middleware(request: web.Request, handler: Any) -> web.StreamResp
     except AdminError as exc:
         return error(exc.status, exc.message, **exc.extra)
     except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        return _route_error(request, exc)
+        if exc.status >= 400:
+            return _route_error(request, exc)
+        failed = await _saved(request)  # a form's redirect, once its change is committed
+        if failed is not None:
+            return failed
+        raise
     except Exception as exc:
         log.exception("unexpected error serving %s %s", request.method, request.path)
         request.config_dict[keys.ERRORS].append(exc)
         return error(500, f"system exception in the sandbox: {type(exc).__name__}: {exc}")
-    return response
+    return await _saved(request) or response
+
+
+async def _saved(request: web.Request) -> web.Response | None:
+    """--state: a change is answered once it is committed (state.hooks); a 503 if the
+    commit failed (it is tried again with the next one)."""
+    if request.method in SAFE:
+        return None
+    try:
+        await committed(request.config_dict)
+    except NotSaved as exc:
+        return error(503, str(exc))
+    return None

@@ -19,6 +19,7 @@ from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.responses import json_response
 from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, Scenario
 from vexora_sandbox.scenarios.registry import parse_posted
+from vexora_sandbox.state.hooks import scenarios_changed
 
 
 def _json(
@@ -81,6 +82,7 @@ async def add(request: web.Request) -> web.Response:
         replaced = registry.add_runtime(scenarios, merchant)
     except ValueError as exc:
         raise AdminError(409, str(exc)) from None
+    scenarios_changed(request.config_dict, merchant, (text, scenarios))
     return json_response(
         {
             "added": [s.name for s in scenarios],
@@ -98,6 +100,7 @@ async def delete_one(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     registry = request.config_dict[keys.SCENARIOS]
     if registry.remove_runtime(merchant, name):
+        scenarios_changed(request.config_dict, merchant)
         return json_response({"deleted": [name], "merchantNo": merchant})
     scope = f"of merchant {merchant}" if merchant else "global (add merchantNo for a merchant's)"
     if any(s.name == name for s in registry.current.scenarios):
@@ -113,6 +116,7 @@ async def delete_all(request: web.Request) -> web.Response:
     registry = request.config_dict[keys.SCENARIOS]
     names = [s.name for s in registry.runtime(merchant)]
     registry.remove_runtime(merchant)
+    scenarios_changed(request.config_dict, merchant)
     return json_response({"deleted": names, "merchantNo": merchant})
 
 

@@ -22,6 +22,7 @@ from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.errors import GatewayError
 from vexora_sandbox.protocol import expected_sign
 from vexora_sandbox.protocol.names import Code
+from vexora_sandbox.state.hooks import after_commit
 
 log = logging.getLogger("vexora_sandbox")
 ALLOWED = "POST"
@@ -134,7 +135,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_route("*", "/{area}/v1/vexora/{endpoint}", dispatch)
     # The pay-ins' hosted payment page: the payer's, outside the admin sub-application.
     app.router.add_get(checkout_page.PAGE, checkout_page.show)
-    app.router.add_post(checkout_page.PAGE, checkout_page.act)
+    app.router.add_post(checkout_page.PAGE, after_commit(checkout_page.act))
 
 
 def setup_fallback(app: web.Application) -> None:

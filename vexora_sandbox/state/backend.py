@@ -22,7 +22,8 @@ class Batch:
     ``forget``: merchants whose state a reset dropped (None: every merchant); applied
     before the upserts, which all come after the reset. ``removed``: runtime merchants
     deleted since (their rows of every table go); ``merchants``: runtime merchants created
-    since (a number is in one of the two, as its last change left it).
+    since (a number is in one of the two, as its last change left it). ``scenarios``: the
+    runtime scenarios' scopes that changed ("" for the global one), each with all its rows.
     """
 
     forget: list[str | None] = field(default_factory=list)
@@ -32,6 +33,7 @@ class Batch:
     meta: dict[str, str] = field(default_factory=dict)
     merchants: list[Row] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    scenarios: dict[str, list[Row]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return (
@@ -41,6 +43,7 @@ class Batch:
             + len(self.deliveries)
             + len(self.merchants)
             + len(self.removed)
+            + sum(map(len, self.scenarios.values()))
         )
 
 
@@ -48,13 +51,15 @@ class Batch:
 class Snapshot:
     """Everything a start needs: orders in creation order, ledgers, the deliveries still
     pending and the newest ``keep`` others (the bounded callback journal), meta values,
-    and the runtime merchants (added before the orders are restored)."""
+    the runtime merchants (added before the orders are restored) and the runtime
+    scenarios by scope, in matching order."""
 
     orders: list[Row]
     ledgers: list[Row]
     deliveries: list[Row]
     meta: dict[str, str]
     merchants: list[Row] = field(default_factory=list)
+    scenarios: list[Row] = field(default_factory=list)
 
 
 class Backend(Protocol):

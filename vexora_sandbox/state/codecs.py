@@ -1,9 +1,11 @@
-"""Orders, ledgers and callback deliveries as table rows, and rows as JSON records.
+"""Ledgers, callback deliveries, runtime merchants and scenarios as table rows, and rows
+as JSON records (orders: ``state.order_rows``).
 
 A row is a tuple in the order of its table's ``columns``; scalar fields get columns of
-their own (loading 100,000 orders is a tuple walk, not a JSON parse per field) and nested
-ones (history, extras, attempts, bodies) one JSON text each. The JSON-lines export uses
-the same columns as keys, with the JSON texts parsed and bytes in base64.
+their own and nested ones (extras, attempts, bodies) one JSON text each. The JSON-lines
+export uses the same columns as keys, with the JSON texts parsed and bytes in base64.
+``ORDERS`` is the orders' table as an export shows it; the state file keeps them in
+another layout (``order_rows.STORED``).
 """
 
 from __future__ import annotations
@@ -17,13 +19,12 @@ from typing import Any
 
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.domain.ledger import Ledger
-from vexora_sandbox.domain.orders import Order, OrderKind, StatusChange
-from vexora_sandbox.domain.payments import amount_value
+from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.scenarios.model import CallbackSpec
 
 Row = tuple[Any, ...]
-_compact: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+compact: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Table:
                 raise KeyError(name)
             value = record[name]
             if value is not None and name in self.json_columns:
-                value = _compact(value)
+                value = compact(value)
             elif value is not None and name in self.blob_columns:
                 value = base64.b64decode(value, validate=True)
             values.append(value)
@@ -141,7 +142,18 @@ MERCHANTS = Table(
     key=("merchant_no",),
 )
 
-TABLES = (ORDERS, LEDGERS, DELIVERIES)
+# The runtime scenarios (POST /_sandbox/scenarios), a scope's in its matching order:
+# ``merchant_no`` is "" for the global scope. A scenario is kept as the text that was
+# posted and its place in it (``item``): read back with the same parser and checks, it is
+# the same scenario, its source line included. A reset drops a merchant's (every one, the
+# global ones too, when it resets everything).
+SCENARIOS = Table(
+    "scenarios",
+    ("merchant_no", "position", "name", "text", "item"),
+    key=("merchant_no", "position"),
+)
+
+TABLES = (ORDERS, LEDGERS, DELIVERIES, SCENARIOS)
 
 
 # --- runtime merchants -------------------------------------------------------------------
@@ -165,78 +177,6 @@ def merchant_from(row: Row) -> Merchant:
     )
 
 
-# --- orders ----------------------------------------------------------------------------
-
-
-def order_row(order: Order) -> Row:
-    return (
-        order.merchant_no,
-        order.trade_no,
-        order.platform_trade_no,
-        order.kind.value,
-        order.endpoint,
-        order.area,
-        order.amount,
-        order.notify_url,
-        order.remark,
-        order.created_at,
-        order.status,
-        order.message,
-        order.success_time,
-        order.paid_amount,
-        int(order.awaits_submit),
-        _compact(order.extras) if order.extras else "{}",
-        _compact([[c.status, c.message, c.at] for c in order.history]),
-        order.currency,
-        _compact(order.deferred) if order.deferred else "[]",
-        _compact(order.notes) if order.notes else "[]",
-    )
-
-
-def orders_from(rows: list[Row]) -> list[Order]:
-    """Order rows back as orders. Built for a start with 100,000 of them: the nested JSON
-    texts are parsed in one call for all rows, and the amounts once per distinct text."""
-    histories = json.loads("[" + ",".join(row[16] for row in rows) + "]")
-    kinds = {kind.value: kind for kind in OrderKind}
-    values: dict[str, Decimal] = {}
-    orders: list[Order] = []
-    for row, history in zip(rows, histories, strict=True):
-        amount = row[6]
-        value = values.get(amount)
-        if value is None:
-            value = values[amount] = amount_value(amount)
-        extras, deferred, notes = row[15], row[18], row[19]
-        kind = kinds.get(row[3])
-        if kind is None:
-            raise ValueError(f"order {row[1]} has an unknown kind {row[3]!r}")
-        orders.append(
-            Order(
-                row[0],
-                row[1],
-                row[2],
-                kind,
-                row[4],
-                row[5],
-                amount,
-                value,
-                row[7],
-                row[8],
-                row[9],
-                currency=row[17],
-                status=row[10],
-                message=row[11],
-                success_time=row[12],
-                paid_amount=row[13],
-                extras={} if extras == "{}" else json.loads(extras),
-                awaits_submit=bool(row[14]),
-                history=[StatusChange(s, m, at) for s, m, at in history],
-                deferred=[] if deferred == "[]" else [tuple(c) for c in json.loads(deferred)],
-                notes=[] if notes == "[]" else json.loads(notes),
-            )
-        )
-    return orders
-
-
 # --- ledgers ---------------------------------------------------------------------------
 
 
@@ -250,7 +190,7 @@ def ledger_row(merchant_no: str, currency: str, opening: Decimal, ledger: Ledger
         str(ledger.available),
         str(ledger.freeze),
         str(ledger.unsettled),
-        _compact(due),
+        compact(due),
         ledger._seq,
     )
 
@@ -268,7 +208,7 @@ def ledger_from(row: Row) -> tuple[str, str, Decimal, Ledger]:
 
 
 def _spec(spec: CallbackSpec) -> str:
-    return _compact(
+    return compact(
         {
             "after": spec.after,
             "status": spec.status,
@@ -302,7 +242,7 @@ class DeliveryEncoder:
         body_text = None
         if body is not None:
             known = self._bodies.get(delivery.id)
-            body_text = known[1] if known is not None and known[0] is body else _compact(body)
+            body_text = known[1] if known is not None and known[0] is body else compact(body)
         pending = delivery.pending
         if pending and body is not None:
             self._bodies[delivery.id] = (body, body_text or "")
@@ -321,7 +261,7 @@ class DeliveryEncoder:
             body_text,
             delivery.payload,
             None if delivery.applied is None else int(delivery.applied),
-            _compact(delivery.attempts),
+            compact(delivery.attempts),
             int(delivery.acknowledged),
             int(delivery.gave_up),
             int(delivery.cancelled),

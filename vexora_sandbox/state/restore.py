@@ -10,28 +10,39 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, epoch_ms
 from vexora_sandbox.domain.ledger import Ledger
 from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, Order, OrderKind, is_success
 from vexora_sandbox.domain.payments import Payments, amount_value
-from vexora_sandbox.domain.store import Store
+from vexora_sandbox.domain.store import MerchantState, Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
+from vexora_sandbox.scenarios.model import Scenario
+from vexora_sandbox.scenarios.registry import ScenarioRegistry, parse_posted
 from vexora_sandbox.state.backend import Snapshot
-from vexora_sandbox.state.codecs import (
-    Row,
-    deliveries_from,
-    ledger_from,
-    merchant_from,
-    orders_from,
-)
+from vexora_sandbox.state.codecs import Row, deliveries_from, ledger_from, merchant_from
+from vexora_sandbox.state.lazy import LazyByPlatform, LazyOrders
+from vexora_sandbox.state.order_rows import KINDS, STORED, order_from
 
 log = logging.getLogger("vexora_sandbox.state")
 NAMED = 10  # orders named in one problem at most
+_column = STORED.columns.index
+_MERCHANT, _TRADE, _DEFERRED = _column("merchant_no"), _column("trade_no"), _column("deferred")
+_trade_of = itemgetter(_TRADE)
+_deferred_of = itemgetter(_DEFERRED)
+_KIND = _column("kind")
+_platform_of = itemgetter(_column("platform_trade_no"))
+_check_fields = itemgetter(
+    *map(_column, ("merchant_no", "currency", "kind", "status", "amount", "paid_amount"))
+)
+# (merchant, currency, kind, status, amount, paid amount) -> how many orders
+Counts = Counter[tuple[str, str, str, str, str, str | None]]
+Sums = tuple[dict[tuple[str, str], Decimal], dict[tuple[str, str], Decimal]]
 
 
 @dataclass
@@ -40,6 +51,9 @@ class Restored:
     pending: int = 0
     late: int = 0
     openings: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    scenarios: int = 0
+    # Per scope ("" global): each runtime scenario's posted text and place in it.
+    posted: dict[str, dict[Scenario, tuple[str, int]]] = field(default_factory=dict)
 
 
 def restore(
@@ -50,15 +64,20 @@ def restore(
     dispatcher: Dispatcher,
     clock: Clock,
     ids: IdFactory,
+    scenarios: ScenarioRegistry | None = None,
 ) -> Restored:
-    """Put the snapshot into an empty store and dispatcher; ConfigError if it does not fit."""
+    """Put the snapshot into an empty store, dispatcher (and scenario registry's runtime
+    layer); ConfigError if it does not fit."""
     # Hundreds of thousands of new objects would set off full collections over all of
     # them, again and again (a start with 100,000 orders took twice as long); none of them
     # is garbage.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _restore(snapshot, source, payments, dispatcher, clock, ids)
+        restored = _restore(snapshot, source, payments, dispatcher, clock, ids)
+        if scenarios is not None:
+            _add_scenarios(scenarios, payments.store, snapshot.scenarios, restored)
+        return restored
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         # A row SQLite accepted but the sandbox cannot read: changed by hand, most likely.
         raise ConfigError.single(
@@ -86,32 +105,17 @@ def _restore(
         clock.set(float(meta["clock"]))  # a manual clock goes on from where it was
     restored = Restored()
     _add_merchants(store, snapshot.merchants)
-    unknown: dict[str, int] = defaultdict(int)
     states = {m.merchant_no: store.state(m.merchant_no) for m in store.merchants()}
-    for order in orders_from(snapshot.orders):
-        # Straight into the merchant's maps (Store.add's checks, 100,000 times, cost a
-        # large part of a start; the file's UNIQUE constraint already guarantees them).
-        state = states.get(order.merchant_no)
-        if state is None:
-            unknown[order.merchant_no] += 1
-            continue
-        state.orders[order.trade_no] = order
-        state.by_platform[order.platform_trade_no] = order
-        restored.orders += 1
-        if order.deferred:  # status changes due without a callback (no notify URL)
+    # The rows counted by the fields the checks read: a few distinct combinations, which
+    # name the merchants and kinds present and give the ledger sums without a row walk.
+    counts = Counter(map(_check_fields, snapshot.orders))
+    restored.orders = _put_orders(snapshot.orders, counts, states, source)
+    # Status changes due without a callback (no notify URL); the column is None if none.
+    for row in filter(_deferred_of, snapshot.orders):
+        if row[_DEFERRED] != "[]":
+            order = states[row[_MERCHANT]].orders[row[_TRADE]]
             deferred, order.deferred = order.deferred, []
             payments.defer(order, deferred)
-    if unknown:
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    source,
-                    f"it holds {count} order(s) of merchant {number}, which the configuration "
-                    "does not list; add the merchant back, or start with another --state file",
-                )
-                for number, count in sorted(unknown.items())
-            ]
-        )
     for row in snapshot.ledgers:
         merchant_no, currency, opening, ledger = ledger_from(row)
         try:
@@ -119,7 +123,7 @@ def _restore(
         except NotFound:
             continue  # no orders either (checked above): a merchant no longer configured
         restored.openings[merchant_no, currency] = opening
-    problems = check_ledgers(store, restored.openings, source)
+    problems = check_ledgers(store, restored.openings, source, _sums(counts))
     if problems:
         raise ConfigError(problems)
     if "ids" in meta:
@@ -146,6 +150,59 @@ def _restore(
     return restored
 
 
+def _put_orders(
+    rows: list[Row], counts: Counts, states: dict[str, MerchantState], source: str
+) -> int:
+    """Each merchant's orders as its lazy maps (``state.lazy``): rows, built on first read.
+    Straight into the maps: the file's UNIQUE constraint already guarantees Store.add's
+    checks. ConfigError for orders of a merchant the configuration does not list."""
+    groups: dict[str, list[Row]] = {}
+    if len({fields[0] for fields in counts}) <= 1:
+        groups = {rows[0][_MERCHANT]: rows} if rows else {}
+    else:
+        for row in rows:
+            groups.setdefault(row[_MERCHANT], []).append(row)
+    unknown = sorted((number, len(g)) for number, g in groups.items() if number not in states)
+    if unknown:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    source,
+                    f"it holds {count} order(s) of merchant {number}, which the configuration "
+                    "does not list; add the merchant back, or start with another --state file",
+                )
+                for number, count in unknown
+            ]
+        )
+    unknown_kinds = {fields[2] for fields in counts}.difference(KINDS)
+    if unknown_kinds:  # checked here: an order is built on its first read only
+        row = next(r for r in rows if r[_KIND] in unknown_kinds)
+        raise ValueError(f"order {row[_TRADE]} has an unknown kind {row[_KIND]!r}")
+    for number, group in groups.items():
+        state = states[number]
+        trade_nos = list(map(_trade_of, group))
+        orders = LazyOrders(zip(trade_nos, group, strict=True), order_from)
+        state.orders = orders
+        platform_nos = map(_platform_of, group)
+        state.by_platform = LazyByPlatform(zip(platform_nos, trade_nos, strict=True), orders)
+    return len(rows)
+
+
+def _sums(counts: Counts) -> Sums:
+    """Per (merchant, currency), from the rows' counts (no order built): what the payouts
+    in progress freeze, and what the successful orders moved; each combination of the
+    fields that decide is summed once."""
+    frozen: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    moved: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (number, currency, kind, status, amount, paid), count in counts.items():
+        if status == PROCESSING:
+            if kind == OrderKind.PAYOUT:
+                frozen[number, currency] += amount_value(amount) * count
+        elif is_success(status):
+            moved[number, currency] += _moved(kind, status, amount, paid) * count
+    return frozen, moved
+
+
 def _add_merchants(store: Store, rows: list[Row]) -> None:
     """The runtime merchants, before their orders: a configured merchant of the same number
     (added to the configuration since) is the one served, with the kept orders."""
@@ -162,6 +219,37 @@ def _add_merchants(store: Store, rows: list[Row]) -> None:
         )
 
 
+def _add_scenarios(
+    registry: ScenarioRegistry, store: Store, rows: list[Row], restored: Restored
+) -> None:
+    """The runtime scenarios, each read again from the text it was posted in. One that no
+    longer reads (a later version checks more) or whose merchant is gone is left out, with
+    a warning: a start does not fail for a test's scenario."""
+    texts: dict[str, list[Scenario] | None] = {}
+    scopes: dict[str, list[Scenario]] = {}
+    for scope, _position, name, text, item in rows:
+        if text not in texts:
+            try:
+                texts[text] = parse_posted(text)
+            except ConfigError as exc:
+                log.warning("runtime scenario %r no longer reads: %s; left out", name, exc)
+                texts[text] = None
+        read = texts[text]
+        if read is None or not 0 <= item < len(read):
+            continue
+        if scope and scope not in {m.merchant_no for m in store.merchants()}:
+            log.warning(
+                "runtime scenario %r of merchant %s, no longer served: left out", name, scope
+            )
+            continue
+        scenario = read[item]
+        scopes.setdefault(scope, []).append(scenario)
+        restored.posted.setdefault(scope, {})[scenario] = (text, item)
+    for scope, scenarios in scopes.items():
+        registry.add_runtime(scenarios, scope or None)
+        restored.scenarios += len(scenarios)
+
+
 def _put_ledger(store: Store, merchant_no: str, currency: str, ledger: Ledger) -> None:
     store.state(merchant_no).ledgers[currency] = ledger
 
@@ -171,27 +259,18 @@ def _ledgers(store: Store, merchant_no: str) -> dict[str, Ledger]:
 
 
 def check_ledgers(
-    store: Store, openings: dict[tuple[str, str], Decimal], source: str
+    store: Store, openings: dict[tuple[str, str], Decimal], source: str, sums: Sums
 ) -> list[ConfigProblem]:
-    """Every merchant's ledgers against its orders: a problem per mismatch."""
+    """Every merchant's ledgers against its orders' ``sums``: a problem per mismatch."""
     problems: list[ConfigProblem] = []
     zero = Decimal(0)
+    frozen, moved = sums
     for merchant in store.merchants():
         number = merchant.merchant_no
-        # Per currency: what the payouts in progress freeze, and what final orders moved.
-        frozen: dict[str, Decimal] = defaultdict(Decimal)
-        moved: dict[str, Decimal] = defaultdict(Decimal)
-        for order in store.orders(number):
-            currency = order.currency
-            if order.status == PROCESSING:
-                if order.kind is OrderKind.PAYOUT:
-                    frozen[currency] += order.amount_value
-            elif is_success(order.status):
-                moved[currency] += _moved(order)
         for currency, ledger in _ledgers(store, number).items():
             opening = openings.get((number, currency), merchant.balance)
             where = f"merchant {number}" + (f" ({currency})" if currency else "")
-            expected_freeze = frozen.get(currency, zero)
+            expected_freeze = frozen.get((number, currency), zero)
             if ledger.freeze != expected_freeze:
                 problems.append(
                     _problem(
@@ -202,7 +281,7 @@ def check_ledgers(
                         _involved(store, number, currency, in_progress=True),
                     )
                 )
-            expected = opening + moved.get(currency, zero)
+            expected = opening + moved.get((number, currency), zero)
             total = ledger.available + ledger.freeze + ledger.unsettled
             if total != expected:
                 problems.append(
@@ -231,13 +310,13 @@ def _involved(store: Store, number: str, currency: str, *, in_progress: bool) ->
     ]
 
 
-def _moved(order: Order) -> Decimal:
+def _moved(kind: str, status: str, amount: str, paid: str | None) -> Decimal:
     """What a successful order moved into (+) or out of (-) the merchant's total balance."""
-    if order.kind is OrderKind.PAYOUT:
-        return -order.amount_value
-    if order.status == PARTIAL and order.paid_amount is not None:
-        return min(amount_value(order.paid_amount), order.amount_value)
-    return order.amount_value
+    if kind == OrderKind.PAYOUT:
+        return -amount_value(amount)
+    if status == PARTIAL and paid is not None:
+        return min(amount_value(paid), amount_value(amount))
+    return amount_value(amount)
 
 
 def _problem(source: str, message: str, gap: Decimal, orders: list[Order]) -> ConfigProblem:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from vexora_sandbox.errors import ConfigError
@@ -29,13 +30,16 @@ from vexora_sandbox.state.codecs import (
     LEDGERS,
     MERCHANTS,
     ORDERS,
+    SCENARIOS,
     TABLES,
     Row,
     Table,
 )
+from vexora_sandbox.state.order_rows import STORED, logical, stored
 
-# 2: the runtime merchants' table.
-SCHEMA_VERSION = 2
+# 2: the runtime merchants' table; 3: the runtime scenarios' table, and orders kept as
+# the columns a start reads plus one JSON record (state.order_rows).
+SCHEMA_VERSION = 3
 SYNCHRONOUS = "NORMAL"
 # Non-pending deliveries beyond the journal's bound are deleted every this many commits.
 PRUNE_EVERY = 1000
@@ -48,15 +52,6 @@ CREATE TABLE merchants (
 """
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE orders (
-    merchant_no TEXT NOT NULL, trade_no TEXT NOT NULL, platform_trade_no TEXT NOT NULL,
-    kind TEXT NOT NULL, endpoint TEXT NOT NULL, area TEXT NOT NULL, amount TEXT NOT NULL,
-    notify_url TEXT NOT NULL, remark TEXT NOT NULL, created_at REAL NOT NULL,
-    status TEXT NOT NULL, message TEXT NOT NULL, success_time REAL, paid_amount TEXT,
-    awaits_submit INTEGER NOT NULL, extras TEXT NOT NULL, history TEXT NOT NULL,
-    currency TEXT NOT NULL, deferred TEXT NOT NULL, notes TEXT NOT NULL,
-    UNIQUE (merchant_no, trade_no)
-);
 CREATE TABLE ledgers (
     merchant_no TEXT NOT NULL, currency TEXT NOT NULL, opening TEXT NOT NULL,
     available TEXT NOT NULL, freeze TEXT NOT NULL, unsettled TEXT NOT NULL,
@@ -74,10 +69,46 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_pending ON deliveries (pending, id);
 CREATE INDEX deliveries_order ON deliveries (merchant_no, trade_no);
 """
-_SCHEMA += _MERCHANTS
+_SCENARIOS = """
+CREATE TABLE scenarios (
+    merchant_no TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL,
+    text TEXT NOT NULL, item INTEGER NOT NULL,
+    PRIMARY KEY (merchant_no, position)
+) WITHOUT ROWID;
+"""
+_ORDERS = """
+CREATE TABLE orders (
+    merchant_no TEXT NOT NULL, trade_no TEXT NOT NULL, platform_trade_no TEXT NOT NULL,
+    kind TEXT NOT NULL, status TEXT NOT NULL, amount TEXT NOT NULL, paid_amount TEXT,
+    currency TEXT NOT NULL, deferred TEXT NOT NULL, record TEXT NOT NULL,
+    UNIQUE (merchant_no, trade_no)
+);
+"""
+_SCHEMA += _MERCHANTS + _SCENARIOS + _ORDERS
+
+
+def _execute(db: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _to_version_3(db: sqlite3.Connection) -> None:
+    """The scenarios' table, and the orders from flat columns (codecs.ORDERS) to kept rows
+    (order_rows.stored), in their order: one pass over the table, in the same transaction."""
+    _execute(db, _SCENARIOS)
+    db.execute("ALTER TABLE orders RENAME TO orders_version_2")
+    _execute(db, _ORDERS)
+    found = db.execute(f"SELECT {_names(ORDERS)} FROM orders_version_2 ORDER BY rowid")
+    db.executemany(_UPSERT[STORED.name], map(stored, found.fetchall()))
+    db.execute("DROP TABLE orders_version_2")
+
 
 # Steps from one schema version to the next: MIGRATIONS[n] takes a file from n to n + 1.
-MIGRATIONS: dict[int, str] = {1: _MERCHANTS}
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
+    1: _MERCHANTS,
+    2: _to_version_3,
+}
 
 
 def _upsert(table: Table) -> str:
@@ -90,7 +121,8 @@ def _upsert(table: Table) -> str:
     )
 
 
-_UPSERT = {table.name: _upsert(table) for table in (*TABLES, MERCHANTS)}
+# The orders' table is kept as order_rows.STORED (TABLES has an export's columns).
+_UPSERT = {t.name: _upsert(t) for t in (STORED, LEDGERS, DELIVERIES, SCENARIOS, MERCHANTS)}
 
 
 class SqliteBackend:
@@ -166,9 +198,7 @@ class SqliteBackend:
         found = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         tables = {row[0] for row in found}
         if not tables:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
+            _execute(self.db, _SCHEMA)
             self._set_meta({"schema_version": str(SCHEMA_VERSION)})
             return
         if "meta" not in tables:
@@ -187,9 +217,11 @@ class SqliteBackend:
         if version < 1:
             raise self._error("its schema version is missing; it was not written by the sandbox")
         while version < SCHEMA_VERSION:
-            for statement in MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
+            step = MIGRATIONS[version]
+            if isinstance(step, str):
+                _execute(self.db, step)
+            else:
+                step(self.db)
             version += 1
             self._set_meta({"schema_version": str(version)})
 
@@ -204,7 +236,7 @@ class SqliteBackend:
         self._keep = keep
         try:
             self._prune()
-            orders = self.db.execute(f"SELECT {_names(ORDERS)} FROM orders ORDER BY rowid")
+            orders = self.db.execute(f"SELECT {_LOAD_ORDERS} FROM orders ORDER BY rowid")
             order_rows = orders.fetchall()
             ledger_rows = self.db.execute(f"SELECT {_names(LEDGERS)} FROM ledgers").fetchall()
             delivery_rows = self.db.execute(
@@ -212,9 +244,10 @@ class SqliteBackend:
             ).fetchall()
             meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
             merchant_rows = self.rows(MERCHANTS)
+            scenario_rows = self.rows(SCENARIOS)
         except sqlite3.Error as exc:
             raise self._explain(exc) from None
-        return Snapshot(order_rows, ledger_rows, delivery_rows, meta, merchant_rows)
+        return Snapshot(order_rows, ledger_rows, delivery_rows, meta, merchant_rows, scenario_rows)
 
     def _prune(self) -> None:
         """Keep the pending deliveries and the newest ``keep`` others (the bounded journal)."""
@@ -247,6 +280,9 @@ class SqliteBackend:
                     db.executemany(_UPSERT[table.name], rows)
             if batch.deliveries:
                 db.executemany(_UPSERT[DELIVERIES.name], batch.deliveries)
+            for scope, rows in batch.scenarios.items():
+                db.execute("DELETE FROM scenarios WHERE merchant_no = ?", (scope,))
+                db.executemany(_UPSERT[SCENARIOS.name], rows)
             if batch.meta:
                 self._set_meta(batch.meta)
             self._commits += 1
@@ -275,9 +311,12 @@ class SqliteBackend:
     # --- export and import (JSON lines): rows, no domain objects --------------------
 
     def rows(self, table: Table) -> list[Row]:
+        """The table's rows with the columns of ``table`` (orders: as an export shows them)."""
         order = _ORDER.get(table.name, "rowid")
-        query = f"SELECT {_names(table)} FROM {table.name} ORDER BY {order}"
-        return self.db.execute(query).fetchall()
+        kept = STORED if table is ORDERS else table
+        query = f"SELECT {_names(kept)} FROM {table.name} ORDER BY {order}"
+        found = self.db.execute(query).fetchall()
+        return list(map(logical, found)) if table is ORDERS else found
 
     def meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
@@ -288,8 +327,9 @@ class SqliteBackend:
         db.execute("BEGIN IMMEDIATE")
         try:
             for table in (*TABLES, MERCHANTS):
+                rows = tables.get(table.name, [])
                 db.execute(f"DELETE FROM {table.name}")
-                db.executemany(_UPSERT[table.name], tables.get(table.name, []))
+                db.executemany(_UPSERT[table.name], map(stored, rows) if table is ORDERS else rows)
             db.execute("DELETE FROM meta WHERE key != 'schema_version'")
             self._set_meta(meta)
         except BaseException:
@@ -298,9 +338,18 @@ class SqliteBackend:
         db.execute("COMMIT")
 
 
-# The export's order; the merchants' table has no rowid.
-_ORDER = {LEDGERS.name: "merchant_no, currency", MERCHANTS.name: "merchant_no"}
+# The export's order; these tables have no rowid.
+_ORDER = {
+    LEDGERS.name: "merchant_no, currency",
+    MERCHANTS.name: "merchant_no",
+    SCENARIOS.name: "merchant_no, position",
+}
 
 
 def _names(table: Table) -> str:
     return ", ".join(table.columns)
+
+
+# A start reads no deferred changes as NULL: None, where "[]" would be a new string per
+# order (order_rows.order_from reads both), and the rows to defer are those with a value.
+_LOAD_ORDERS = ", ".join("NULLIF(deferred, '[]')" if c == "deferred" else c for c in STORED.columns)

@@ -1,9 +1,9 @@
 """A state file as JSON lines and back (``vexora-sandbox state export|import``).
 
-The first line is a header: ``{"type": "vexora-sandbox-state", "schemaVersion": 2,
+The first line is a header: ``{"type": "vexora-sandbox-state", "schemaVersion": 3,
 "meta": {...}}``. Each other line is one row: ``{"type": "merchant" | "order" | "ledger" |
-"delivery", ...}`` with the columns of ``state.codecs`` as keys (version 1 had no
-merchants and is still read). An import is checked like
+"delivery" | "scenario", ...}`` with the columns of ``state.codecs`` as keys (version 1
+had no merchants, version 2 no scenarios; both are still read). An import is checked like
 a start (the ledgers must add up with the orders) before it replaces anything.
 """
 
@@ -14,8 +14,18 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from vexora_sandbox.config import SandboxConfig
+from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.state.backend import Snapshot
-from vexora_sandbox.state.codecs import DELIVERIES, LEDGERS, MERCHANTS, ORDERS, Row, Table
+from vexora_sandbox.state.codecs import (
+    DELIVERIES,
+    LEDGERS,
+    MERCHANTS,
+    ORDERS,
+    SCENARIOS,
+    Row,
+    Table,
+)
+from vexora_sandbox.state.order_rows import stored
 from vexora_sandbox.state.sqlite import SCHEMA_VERSION, SqliteBackend
 
 HEADER = "vexora-sandbox-state"
@@ -25,9 +35,10 @@ KINDS: dict[str, Table] = {
     "order": ORDERS,
     "ledger": LEDGERS,
     "delivery": DELIVERIES,
+    "scenario": SCENARIOS,
 }
-# Version 1 differs only by having no merchant lines.
-READS = (1, SCHEMA_VERSION)
+# Versions 1 and 2 differ only by having no merchant (1) and no scenario lines (1, 2).
+READS = (1, 2, SCHEMA_VERSION)
 
 
 class TransferError(Exception):
@@ -96,7 +107,7 @@ def _header(record: dict[str, Any], kind: object, where: str) -> dict[str, str]:
     if version not in READS or isinstance(version, bool):
         raise TransferError(
             f"{where}: schemaVersion {version!r}; this sandbox imports "
-            f"{' or '.join(map(str, READS))}: "
+            f"{', '.join(map(str, READS[:-1]))} or {READS[-1]}: "
             "export again with this version, or import with the version that exported it"
         )
     meta = record.get("meta", {})
@@ -108,18 +119,21 @@ def _header(record: dict[str, Any], kind: object, where: str) -> dict[str, str]:
 def check(
     tables: dict[str, list[Row]], meta: dict[str, str], config: SandboxConfig, source: str
 ) -> int:
-    """Load the rows as a start would (ConfigError naming what does not fit); the orders."""
+    """Load the rows as a start would (ConfigError naming what does not fit), and build
+    every order (a start builds each on its first read: a fixture's mistake is found
+    here, not when the order is first queried); the orders."""
     from vexora_sandbox import keys
     from vexora_sandbox.app import create_app
     from vexora_sandbox.state.restore import restore
 
     app = create_app(config.replace(state=None))
     snapshot = Snapshot(
-        tables[ORDERS.name],
+        [stored(row) for row in tables[ORDERS.name]],
         tables[LEDGERS.name],
         tables[DELIVERIES.name],
         meta,
         tables[MERCHANTS.name],
+        tables[SCENARIOS.name],
     )
     restored = restore(
         snapshot,
@@ -128,7 +142,15 @@ def check(
         dispatcher=app[keys.DISPATCHER],
         clock=app[keys.CLOCK],
         ids=app[keys.IDS],
+        scenarios=app[keys.SCENARIOS],
     )
+    try:
+        for _order in app[keys.STORE].orders():
+            pass
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise ConfigError.single(
+            source, f"an order cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
     return restored.orders
 
 

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TypeVar
 
+from vexora_sandbox import gcpolicy
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import Clock, IdFactory
@@ -31,8 +32,11 @@ from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Merchant, Store
 from vexora_sandbox.errors import GatewayError, NotFound
 from vexora_sandbox.protocol.names import Code
+from vexora_sandbox.scenarios.model import Scenario
+from vexora_sandbox.scenarios.registry import ScenarioRegistry
 from vexora_sandbox.state.backend import Backend, Batch
-from vexora_sandbox.state.codecs import DeliveryEncoder, ledger_row, merchant_row, order_row
+from vexora_sandbox.state.codecs import DeliveryEncoder, Row, ledger_row, merchant_row
+from vexora_sandbox.state.order_rows import order_row
 from vexora_sandbox.state.restore import Restored, restore
 
 log = logging.getLogger("vexora_sandbox.state")
@@ -59,8 +63,10 @@ class StateWriter:
         clock: Clock,
         ids: IdFactory,
         keep: int,
+        scenarios: ScenarioRegistry | None = None,
     ) -> None:
         self.backend = backend
+        self.registry = scenarios
         self.payments = payments
         self.store = payments.store
         self.dispatcher = dispatcher
@@ -76,6 +82,10 @@ class StateWriter:
         self._forget: list[str | None] = []
         # Runtime merchants created (the merchant) or deleted (None) since the last commit.
         self._merchants: dict[str, Merchant | None] = {}
+        # Runtime scenarios: the scopes changed since the last commit, with their rows, and
+        # what each scope's scenarios were posted in: (text, place in it), to keep them.
+        self._scenarios: dict[str, list[Row]] = {}
+        self._posted: dict[str, dict[Scenario, tuple[str, int]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = concurrent.futures.ThreadPoolExecutor(1, "vexora-state")
         self._scheduled = False
@@ -84,6 +94,7 @@ class StateWriter:
         self.restored = Restored()
         self._encoder = DeliveryEncoder()
         self._meta: dict[str, str] = {}  # as last handed to the backend
+        self._meta_changed = False  # note_meta() found a change nothing else carries
         self.commits = 0
         self.rows = 0
 
@@ -103,7 +114,14 @@ class StateWriter:
                 dispatcher=self.dispatcher,
                 clock=self.clock,
                 ids=self.ids,
+                scenarios=self.registry,
             )
+            if restored.orders >= gcpolicy.START_AT:
+                # What was read is the long-lived store the GC policy freezes once a
+                # sandbox holds that many orders (vexora_sandbox.gcpolicy, which takes it
+                # over at its first look): frozen now, or the first collection after the
+                # start walks every object the start made (a third of its time).
+                gc.freeze()
         except BaseException:
             await self.call(self.backend.close)
             self._thread.shutdown(wait=True)
@@ -113,15 +131,18 @@ class StateWriter:
                 gc.enable()
         self.restored = restored
         self.openings = restored.openings
+        self._posted = restored.posted
         self._loop = asyncio.get_running_loop()
         self.store.observer = self
         self.dispatcher.observer = self.delivery_changed
         log.info(
-            "state %s: %d orders, %d pending callbacks (%d overdue, sent now)",
+            "state %s: %d orders, %d pending callbacks (%d overdue, sent now), "
+            "%d runtime scenarios",
             self.backend.location,
             restored.orders,
             restored.pending,
             restored.late,
+            restored.scenarios,
         )
         return restored
 
@@ -160,6 +181,9 @@ class StateWriter:
             k: d for k, d in self._deliveries.items() if not forgotten(d.order.merchant_no)
         }
         self.openings = {k: v for k, v in self.openings.items() if not forgotten(k[0])}
+        # A full reset drops the global scenarios too (admin.control.reset_state).
+        self._scenarios = {k: r for k, r in self._scenarios.items() if not forgotten(k)}
+        self._posted = {k: p for k, p in self._posted.items() if not forgotten(k)}
         self._forget.append(merchant_no)
         self._encoder.clear()
         self._schedule()
@@ -172,18 +196,53 @@ class StateWriter:
     def merchant_removed(self, merchant_no: str) -> None:
         self._merchants[merchant_no] = None
         self.openings = {k: v for k, v in self.openings.items() if k[0] != merchant_no}
+        self._scenarios.pop(merchant_no, None)
+        self._posted.pop(merchant_no, None)
+        self._schedule()
+
+    def scenarios_changed(
+        self,
+        merchant_no: str | None,
+        scenarios: tuple[Scenario, ...],
+        posted: tuple[str, list[Scenario]] | None = None,
+    ) -> None:
+        """A scope's runtime scenarios are now ``scenarios`` (matching order); ``posted``:
+        the text just posted and the scenarios read from it, in its order."""
+        scope = merchant_no or ""
+        texts = self._posted.get(scope, {})
+        if posted is not None:
+            text, read = posted
+            texts = {**texts, **{s: (text, n) for n, s in enumerate(read)}}
+        kept = {s: texts[s] for s in scenarios if s in texts}
+        self._posted[scope] = kept
+        self._scenarios[scope] = [
+            (scope, n, s.name, *kept[s]) for n, s in enumerate(scenarios) if s in kept
+        ]
         self._schedule()
 
     def delivery_changed(self, delivery: Delivery) -> None:
         self._deliveries[delivery.id] = delivery
         self._schedule()
 
+    def note_meta(self) -> None:
+        """Commit the counters and a manual clock's time if they changed since the last
+        commit (an advance of the clock with nothing due changes nothing else)."""
+        if self._loop is not None and self.meta() != self._meta:
+            self._meta_changed = True
+            self._schedule()
+
     # --- the group commit ----------------------------------------------------------------
 
     @property
     def _dirty(self) -> bool:
         return bool(
-            self._orders or self._ledgers or self._deliveries or self._forget or self._merchants
+            self._orders
+            or self._ledgers
+            or self._deliveries
+            or self._forget
+            or self._merchants
+            or self._scenarios
+            or self._meta_changed
         )
 
     def _schedule(self) -> None:
@@ -212,6 +271,7 @@ class StateWriter:
             meta={k: v for k, v in meta.items() if self._meta.get(k) != v},
             merchants=[merchant_row(m) for m in self._merchants.values() if m is not None],
             removed=[number for number, m in self._merchants.items() if m is None],
+            scenarios=self._scenarios,
         )
         self._meta = meta
         batch.orders = [order_row(o) for o in self._orders.values() if holds(store, o)]
@@ -227,7 +287,8 @@ class StateWriter:
         encode = self._encoder.row
         batch.deliveries = [encode(d) for d in self._deliveries.values() if holds(store, d.order)]
         self._orders, self._ledgers, self._deliveries, self._forget = {}, set(), {}, []
-        self._merchants = {}
+        self._merchants, self._scenarios = {}, {}
+        self._meta_changed = False
         return batch
 
     def _flush(self) -> None:
@@ -274,7 +335,9 @@ class StateWriter:
             self._deliveries = {**deliveries, **self._deliveries}
             self._forget = batch.forget + self._forget
             self._merchants = {**merchants, **self._merchants}
+            self._scenarios = {**batch.scenarios, **self._scenarios}
             self._meta = {}  # sent again in full
+            self._meta_changed = bool(batch.meta)
             done.set_exception(
                 GatewayError(
                     f"system exception in the sandbox: could not save its state: {error}",
