@@ -14,7 +14,7 @@ from vexora_sandbox import keys
 from vexora_sandbox.admin.common import AdminError, merchant_filter, one_order, read_json
 from vexora_sandbox.admin.inspect import find_delivery, order_json
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
-from vexora_sandbox.domain.clock import epoch_ms
+from vexora_sandbox.domain.clock import Clock, epoch_ms
 from vexora_sandbox.domain.orders import default_message
 from vexora_sandbox.errors import ConfigError
 from vexora_sandbox.responses import json_response
@@ -24,9 +24,21 @@ from vexora_sandbox.scenarios.model import CallbackSpec
 # HTTP requests), so that none reaches a merchant after the reset has answered; those
 # still running then are stopped.
 RESET_DRAIN_SECONDS = 1.0
-# Bounds of the manual clock: every date the sandbox writes stays a valid date.
+# Bounds of the manual clock (sandbox choice), the same for the admin API and the
+# dashboard's button: every date the sandbox writes stays a valid date.
 MAX_ADVANCE = 10 * 365 * 86400
 LATEST_TIME = 221845392000.0  # 9000-01-01T00:00:00Z
+
+
+def advance_refused(clock: Clock, seconds: float) -> str | None:
+    """Why the clock cannot move forward by ``seconds``, or None when it can."""
+    if not seconds >= 0:  # NaN too
+        return "seconds is required, as a non-negative number"
+    if seconds > MAX_ADVANCE:
+        return f"seconds must be at most {MAX_ADVANCE} (ten years) per advance; got {seconds}"
+    if clock.now() + seconds > LATEST_TIME:
+        return "the clock cannot be moved past the year 9000"
+    return None
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -104,17 +116,14 @@ async def replay(request: web.Request) -> web.Response:
 async def advance_clock(request: web.Request) -> web.Response:
     body = await read_json(request)
     seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise AdminError(400, "seconds is required, as a non-negative number")
-    if seconds > MAX_ADVANCE:
-        raise AdminError(
-            400, f"seconds must be at most {MAX_ADVANCE} (ten years) per advance; got {seconds}"
-        )
     clock = request.config_dict[keys.CLOCK]
+    refused = advance_refused(clock, seconds)
+    if refused is not None:
+        raise AdminError(400, refused)
     if not clock.manual:
         raise AdminError(409, "the clock is not manual; start the sandbox with --clock manual")
-    if clock.now() + seconds > LATEST_TIME:
-        raise AdminError(400, "the clock cannot be moved past the year 9000")
     handled = await request.config_dict[keys.DISPATCHER].advance(float(seconds))
     return json_response({"now": epoch_ms(clock.now()), "callbackAttempts": handled})
 

@@ -8,12 +8,13 @@ without JavaScript. They do what the admin API's routes of the same names do
 
 from __future__ import annotations
 
+import math
 from urllib.parse import quote
 
 from aiohttp import web
 
 from vexora_sandbox import keys
-from vexora_sandbox.admin.control import reset_state
+from vexora_sandbox.admin.control import advance_refused, reset_state
 from vexora_sandbox.admin.ui.auth import (
     COOKIE,
     csrf_ok,
@@ -27,8 +28,6 @@ from vexora_sandbox.admin.ui.pages import render
 from vexora_sandbox.domain.orders import default_message
 from vexora_sandbox.errors import NotFound
 from vexora_sandbox.scenarios.model import CallbackSpec
-
-MAX_ADVANCE = 400 * 86400.0
 
 
 def _back(form: dict[str, str], message: str) -> web.Response:
@@ -113,14 +112,28 @@ async def advance(request: web.Request) -> web.StreamResponse:
     clock = request.config_dict[keys.CLOCK]
     if not clock.manual:
         return _back(form, "The clock is not manual; start the sandbox with --clock manual.")
-    try:
-        seconds = float(form.get("seconds", ""))
-    except ValueError:
+    seconds = _number(form.get("seconds", ""))
+    if seconds is None:
         return _back(form, "Give the seconds to advance as a number.")
-    if not 0 <= seconds <= MAX_ADVANCE:
-        return _back(form, "Advance by 0 to 400 days' worth of seconds.")
-    handled = await request.config_dict[keys.DISPATCHER].advance(seconds)
-    return _back(form, f"Advanced {seconds:g} s; {handled} callback attempt(s) made.")
+    # The admin API's limits and words (POST /_sandbox/clock/advance).
+    refused = advance_refused(clock, seconds)
+    if refused is not None:
+        return _back(form, refused)
+    handled = await request.config_dict[keys.DISPATCHER].advance(float(seconds))
+    return _back(form, f"Advanced {seconds} s; {handled} callback attempt(s) made.")
+
+
+def _number(text: str) -> int | float | None:
+    """A finite number typed in a form; a whole one stays an int, shown as typed."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 async def reset(request: web.Request) -> web.StreamResponse:
