@@ -13,6 +13,7 @@ PROMISED = {
     "canonical_string",
     "SandboxServer",
     "SandboxClient",
+    "MerchantClient",  # what vexora_sandbox is against a shared sandbox (docs/pytest.md)
     "AdminClient",
     "CallbackReceiver",
     "Reply",
@@ -27,6 +28,23 @@ def test_the_helpers_are_exported() -> None:
     assert set(vexora_sandbox.__all__) >= PROMISED
     for name in vexora_sandbox.__all__:
         assert hasattr(vexora_sandbox, name), name
+
+
+def test_the_testing_module_exports_its_helpers_too() -> None:
+    import vexora_sandbox.testing as testing
+
+    helpers = PROMISED - {"sign", "verify", "canonical_string", "SandboxConfig", "Merchant"}
+    assert set(testing.__all__) >= helpers
+    for name in helpers:
+        assert getattr(testing, name) is getattr(vexora_sandbox, name), name
+
+
+def test_a_merchant_client_is_a_sandbox_client_importable_from_the_package() -> None:
+    from vexora_sandbox import MerchantClient, SandboxClient
+
+    client = MerchantClient("http://127.0.0.1:9", merchant_no="0000000042", secret="s")
+    assert isinstance(client, SandboxClient)
+    assert (client.merchant_no, client.secret) == ("0000000042", "s")
 
 
 def test_every_export_and_public_method_is_documented() -> None:
