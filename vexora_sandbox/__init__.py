@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from vexora_sandbox.testing import (
         AdminClient,
         CallbackReceiver,
+        MerchantClient,
         ReceivedCallback,
         Reply,
         SandboxClient,
@@ -36,6 +37,7 @@ _HOMES = {
     "verify": "vexora_sandbox.protocol.signing",
     "AdminClient": "vexora_sandbox.testing",
     "CallbackReceiver": "vexora_sandbox.testing",
+    "MerchantClient": "vexora_sandbox.testing",
     "ReceivedCallback": "vexora_sandbox.testing",
     "Reply": "vexora_sandbox.testing",
     "SandboxClient": "vexora_sandbox.testing",
@@ -47,6 +49,7 @@ __all__ = [
     "AdminClient",
     "CallbackReceiver",
     "Merchant",
+    "MerchantClient",
     "ReceivedCallback",
     "Reply",
     "SandboxClient",

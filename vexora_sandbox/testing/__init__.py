@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         DEFAULT_MERCHANT_NO,
         DEFAULT_SECRET,
         AdminClient,
+        MerchantClient,
         SandboxClient,
         SandboxError,
     )
@@ -39,6 +40,7 @@ _HOMES = {
     "DEFAULT_MERCHANT_NO": "client",
     "DEFAULT_SECRET": "client",
     "AdminClient": "client",
+    "MerchantClient": "client",
     "SandboxClient": "client",
     "SandboxError": "client",
     "DEFAULT_RECEIVER_HOST": "receiver",
@@ -54,6 +56,7 @@ __all__ = [
     "DEFAULT_SECRET",
     "AdminClient",
     "CallbackReceiver",
+    "MerchantClient",
     "ReceivedCallback",
     "Reply",
     "SandboxClient",

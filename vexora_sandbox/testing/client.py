@@ -324,4 +324,6 @@ class MerchantClient(SandboxClient):
     that merchant only (its orders, callbacks, journal entries and runtime scenarios)."""
 
     def reset(self) -> None:
+        """Forget this merchant's orders, callbacks, journal entries and runtime scenarios
+        (``POST /_sandbox/reset?merchantNo=``); other merchants keep theirs."""
         self.admin.reset(self.merchant_no)
