@@ -39,10 +39,18 @@ def _http(
     payload: Any = None,
     headers: Mapping[str, str] | None = None,
     timeout: float = 30,
+    *,
+    yaml_text: str | None = None,
 ) -> tuple[int, Any]:
-    data = None if payload is None else json.dumps(payload).encode("utf-8")
+    """``payload`` sent as JSON, or ``yaml_text`` as it is (a scenario file's text)."""
+    if yaml_text is not None:
+        data: bytes | None = yaml_text.encode("utf-8")
+        content_type = "text/yaml; charset=utf-8"
+    else:
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        content_type = "application/json"
     request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
+    request.add_header("Content-Type", content_type)
     for key, value in (headers or {}).items():
         request.add_header(key, value)
     try:
@@ -72,14 +80,16 @@ class AdminClient:
         query: Mapping[str, Any] | None = None,
         timeout: float = 30,
         expect: tuple[int, ...] = (200,),
+        yaml_text: str | None = None,
     ) -> Any:
-        """Call ``/_sandbox/<path>``: its JSON answer; SandboxError for a status not expected."""
+        """Call ``/_sandbox/<path>`` with ``payload`` as JSON (or ``yaml_text`` as YAML): its
+        JSON answer; SandboxError for a status not expected."""
         params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
         url = f"{self.base_url}/_sandbox/{path}"
         if params:
             url += "?" + urllib.parse.urlencode(params)
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        status, body = _http(method, url, payload, headers, timeout)
+        status, body = _http(method, url, payload, headers, timeout, yaml_text=yaml_text)
         if status not in expect:
             raise SandboxError(
                 f"{method} {url} answered {status}: {body}", status=status, body=body
@@ -177,11 +187,28 @@ class AdminClient:
 
     def add_scenarios(self, scenarios: Any, merchant_no: str | None = None) -> dict[str, Any]:
         """``POST /_sandbox/scenarios``: one scenario (a dict) or a list, in the files' format,
-        of ``merchant_no`` or global; SandboxError (status 422) for an invalid one."""
+        or YAML text (a str) as in a scenario file; of ``merchant_no``, or global.
+
+        SandboxError (status 422) for an invalid one, its message naming each problem with
+        its line in the text (``the posted scenario:4: ...``)."""
         query = {"merchantNo": merchant_no}
-        result: dict[str, Any] = self.request(
-            "POST", "scenarios", scenarios, query=query, expect=(201,)
-        )
+        text = scenarios if isinstance(scenarios, str) else None
+        payload = None if text is not None else scenarios
+        try:
+            result: dict[str, Any] = self.request(
+                "POST", "scenarios", payload, query=query, expect=(201,), yaml_text=text
+            )
+        except SandboxError as exc:
+            problems = exc.body.get("problems") if isinstance(exc.body, dict) else None
+            if not isinstance(problems, list) or not problems:
+                raise
+            lines = "".join(f"\n  {p}" for p in problems)
+            raise SandboxError(
+                f"POST /_sandbox/scenarios answered {exc.status}: the scenarios were not "
+                f"added:{lines}",
+                status=exc.status,
+                body=exc.body,
+            ) from None
         return result
 
     def delete_scenarios(
