@@ -64,6 +64,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     flags = {s.name: getattr(args, s.name, None) for s in (CONFIG_FILE, *SETTINGS)}
     config = load_config(flags)
+    # Where the start is, so that an OSError is told by its real cause: only one raised
+    # while binding the socket is a listen problem.
+    stage = ["starting"]
     level = logging.getLevelName(config.log_level.upper())
     # Until the socket is bound, only warnings: a start that fails (a port in use) prints
     # its one message, not the shutdown's INFO lines before it.
@@ -72,13 +75,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except OSError as exc:
+        raise _start_failure(exc, config.state) from None
     if not config.quiet:
         from vexora_sandbox import console
 
         console.attach(app, fmt=config.log_format)
 
+    async def binding(_: object) -> None:  # the last start-up step before the bind
+        stage[0] = "listening"
+
+    app.on_startup.append(binding)
+
     def ready(listening: Listening) -> None:
+        stage[0] = "serving"
         logging.getLogger().setLevel(level)
         print(f"vexora-sandbox {__version__} serving on {listening.url}", flush=True)
         for merchant in config.merchants:
@@ -109,8 +121,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         eventloop.run(serve_until_signal(app, config.host, config.port, ready))
     except OSError as exc:
-        raise Failure(_listen_problem(exc, config.host, config.port)) from None
+        if stage[0] == "starting":
+            raise _start_failure(exc, config.state) from None
+        if stage[0] == "listening":
+            raise Failure(_listen_problem(exc, config.host, config.port)) from None
+        raise Failure(f"stopped: {_cause(exc)}") from None
     return 0
+
+
+def _cause(exc: OSError) -> str:
+    """The error with the file it is about, without Python's ``[Errno N]``."""
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
+def _start_failure(exc: OSError, state: str | None) -> Exception:
+    """A start-up OSError (a file the sandbox reads or writes) as a usage error: exit 2."""
+    from vexora_sandbox.commands.common import UsageError
+
+    cause = _cause(exc)
+    if state and exc.filename is not None and str(exc.filename) == str(state):
+        cause = f"state file {cause}"
+    return UsageError(f"cannot start: {cause}")
 
 
 def _listen_problem(exc: OSError, host: str, port: int) -> str:
