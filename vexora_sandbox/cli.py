@@ -12,7 +12,14 @@ from collections.abc import Sequence
 
 from vexora_sandbox._version import __version__
 from vexora_sandbox.commands import example, listen, openapi, remote, serve, signing, state
-from vexora_sandbox.commands.common import EXIT_USAGE, Failure, HelpFormatter, UsageError
+from vexora_sandbox.commands.common import (
+    EXIT_CLOSED_OUTPUT,
+    EXIT_USAGE,
+    Failure,
+    HelpFormatter,
+    UsageError,
+    silence_stdout,
+)
 from vexora_sandbox.errors import ConfigError
 
 
@@ -40,6 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader of the output went (``| head -1``): stop quietly, as Unix tools do.
+        silence_stdout()
+        return EXIT_CLOSED_OUTPUT
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -47,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         result: int = args.func(args)
+        sys.stdout.flush()  # a closed output is known here, not in the flush at exit
+    except BrokenPipeError:
+        raise
     except UsageError as exc:
         print(f"vexora-sandbox {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from vexora_sandbox.protocol.jsonbody import Body
 
 EXIT_USAGE = 2
+# What a shell reports for a command that SIGPIPE stopped (128 + 13), as `yes | head -1`.
+EXIT_CLOSED_OUTPUT = 141
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -57,6 +60,19 @@ def check_url(url: str, option: str, example: str = "http://127.0.0.1:8080") -> 
             f"{option} must be an http:// or https:// URL with a host, e.g. {example}; got {url!r}"
         )
     return url.strip()
+
+
+def silence_stdout() -> None:
+    """Send what is left for stdout to os.devnull: its reader has gone (``| head``), and
+    the flush at exit would otherwise report the broken pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout: nothing left to flush
+        pass
 
 
 def count(n: int, noun: str) -> str:

@@ -12,18 +12,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from vexora_sandbox.commands.common import HelpFormatter, UsageError
+from vexora_sandbox.commands.common import (
+    EXIT_CLOSED_OUTPUT,
+    HelpFormatter,
+    UsageError,
+    silence_stdout,
+)
 
 DEFAULT_PORT = 9000
 ANSWER_CHARS = 200
 FORWARD_TIMEOUT = 30.0
 # How often a held ("--no-answer") request checks whether the sender gave up.
 HOLD_POLL = 0.5
+CLOSED_ANSWER = "the listener's output is closed; it stops"
 
 
 @dataclass(frozen=True)
@@ -77,19 +85,41 @@ def _answer_text(status: int, text: str) -> str:
     return f"HTTP {status} {json.dumps(shown, ensure_ascii=False)}"
 
 
-def create_listener(options: Options, out: TextIO) -> Any:
-    """The receiver as an aiohttp application that prints to ``out``."""
+class OutputClosed(Exception):
+    """The reader of the listener's output has gone (``listen | head``)."""
+
+
+def create_listener(
+    options: Options, out: TextIO, on_closed: Callable[[], None] | None = None
+) -> Any:
+    """The receiver as an aiohttp application that prints to ``out``; ``on_closed`` is
+    called once if ``out`` is closed by its reader."""
     from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
     from vexora_sandbox.console import clean
 
     session_key = web.AppKey("listen.session", ClientSession)
+    closed: list[bool] = []
 
     def say(*lines: str) -> None:
-        out.write("\n".join(lines) + "\n")
-        out.flush()
+        try:
+            out.write("\n".join(lines) + "\n")
+            out.flush()
+        except BrokenPipeError:
+            if not closed:
+                closed.append(True)
+                if on_closed is not None:
+                    on_closed()
+            raise OutputClosed from None
 
     async def receive(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handle(request)
+        except OutputClosed:
+            # Not acknowledged: the sender retries it, to a listener whose output is read.
+            return web.Response(status=503, text=CLOSED_ANSWER)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         stamp = time.strftime("%H:%M:%S")
         lines, body = describe(raw, options)
@@ -225,7 +255,16 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
     out = sys.stdout
     options = options_from(args, out)
-    app = create_listener(options, out)
+    closed: list[bool] = []
+
+    def output_closed() -> None:
+        # Stop as a Unix tool stops when its reader goes: through the signal handler
+        # serve_until_signal installed, so the listener shuts down cleanly.
+        closed.append(True)
+        silence_stdout()
+        signal.raise_signal(signal.SIGTERM)
+
+    app = create_listener(options, out, output_closed)
 
     def ready(listening: Listening) -> None:
         print(f"vexora-sandbox listening on {listening.url} (any path)", flush=True)
@@ -238,7 +277,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         print(f"  e.g. notifyUrl {listening.url}/notify", flush=True)
 
     asyncio.run(serve_until_signal(app, args.host, args.port, ready))
-    return 0
+    return EXIT_CLOSED_OUTPUT if closed else 0
 
 
 def register(sub: Any) -> None:

@@ -59,6 +59,7 @@ def _add_flag(p: argparse.ArgumentParser, setting: Setting) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from vexora_sandbox import eventloop, keys
     from vexora_sandbox.app import create_app
+    from vexora_sandbox.commands.common import silence_stdout
     from vexora_sandbox.config import CONFIG_FILE, SETTINGS, load_config
     from vexora_sandbox.server import Listening, serve_until_signal
 
@@ -92,6 +93,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def ready(listening: Listening) -> None:
         stage[0] = "serving"
         logging.getLogger().setLevel(level)
+        try:
+            announce(listening)
+        except BrokenPipeError:
+            # Nobody reads the output (``serve | head -1``): serve on, as the console does.
+            silence_stdout()
+
+    def announce(listening: Listening) -> None:
         print(f"vexora-sandbox {__version__} serving on {listening.url}", flush=True)
         for merchant in config.merchants:
             print(
@@ -126,6 +134,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if stage[0] == "listening":
             raise Failure(_listen_problem(exc, config.host, config.port)) from None
         raise Failure(f"stopped: {_cause(exc)}") from None
+    try:
+        sys.stdout.flush()  # the console's last lines; a closed output is no failure here
+    except BrokenPipeError:
+        silence_stdout()
     return 0
 
 
