@@ -109,6 +109,7 @@ def create_app(
             ids=ids,
             keep=config.journal_size,
             scenarios=app[keys.SCENARIOS],
+            areas=app[keys.AREAS],
         )
         # Before the dispatcher: it starts with the pending callbacks the file kept, and
         # stops before the last commit.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -65,15 +66,18 @@ def restore(
     clock: Clock,
     ids: IdFactory,
     scenarios: ScenarioRegistry | None = None,
+    areas: Collection[str] | None = None,
 ) -> Restored:
     """Put the snapshot into an empty store, dispatcher (and scenario registry's runtime
-    layer); ConfigError if it does not fit."""
+    layer); ConfigError if it does not fit (with ``areas``, the areas served: also when a
+    runtime merchant's area is not one)."""
     # Hundreds of thousands of new objects would set off full collections over all of
     # them, again and again (a start with 100,000 orders took twice as long); none of them
     # is garbage.
     collecting = gc.isenabled()
     gc.disable()
     try:
+        _add_merchants(payments.store, snapshot.merchants, areas, source)
         restored = _restore(snapshot, source, payments, dispatcher, clock, ids)
         if scenarios is not None:
             _add_scenarios(scenarios, payments.store, snapshot.scenarios, restored)
@@ -104,7 +108,6 @@ def _restore(
     if isinstance(clock, ManualClock) and "clock" in meta and float(meta["clock"]) > clock.now():
         clock.set(float(meta["clock"]))  # a manual clock goes on from where it was
     restored = Restored()
-    _add_merchants(store, snapshot.merchants)
     states = {m.merchant_no: store.state(m.merchant_no) for m in store.merchants()}
     # The rows counted by the fields the checks read: a few distinct combinations, which
     # name the merchants and kinds present and give the ledger sums without a row walk.
@@ -203,20 +206,40 @@ def _sums(counts: Counts) -> Sums:
     return frozen, moved
 
 
-def _add_merchants(store: Store, rows: list[Row]) -> None:
+def _add_merchants(
+    store: Store, rows: list[Row], areas: Collection[str] | None, source: str
+) -> None:
     """The runtime merchants, before their orders: a configured merchant of the same number
-    (added to the configuration since) is the one served, with the kept orders."""
+    (added to the configuration since) is the one served, with the kept orders. One whose
+    area the configuration no longer has stops the start, as a configured one does: its
+    calls could only be refused."""
+    problems: list[ConfigProblem] = []
     for row in rows:
         merchant = merchant_from(row)
         try:
             store.merchant(merchant.merchant_no)
         except NotFound:
+            if areas is not None and (merchant.area.startswith("_") or merchant.area not in areas):
+                problems.append(_area_gone(source, merchant.merchant_no, merchant.area))
+                continue
             store.add_merchant(merchant)
             continue
         log.warning(
             "runtime merchant %s is now in the configuration: the configured one is served",
             merchant.merchant_no,
         )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _area_gone(source: str, number: str, area: str) -> ConfigProblem:
+    return ConfigProblem(
+        source,
+        f"runtime merchant {number} (created with POST /_sandbox/merchants) is of area "
+        f"{area!r}, which the configuration does not have; add the area back (--areas-dir), "
+        f"then DELETE /_sandbox/merchants/{number} if it is no longer needed, or start with "
+        "another --state file",
+    )
 
 
 def _add_scenarios(

@@ -143,6 +143,7 @@ def check(
         clock=app[keys.CLOCK],
         ids=app[keys.IDS],
         scenarios=app[keys.SCENARIOS],
+        areas=app[keys.AREAS],
     )
     try:
         for _order in app[keys.STORE].orders():

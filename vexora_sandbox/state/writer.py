@@ -18,7 +18,7 @@ import asyncio
 import concurrent.futures
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from decimal import Decimal
 from typing import TypeVar
 
@@ -64,6 +64,7 @@ class StateWriter:
         ids: IdFactory,
         keep: int,
         scenarios: ScenarioRegistry | None = None,
+        areas: Collection[str] | None = None,
     ) -> None:
         self.backend = backend
         self.registry = scenarios
@@ -73,6 +74,7 @@ class StateWriter:
         self.clock = clock
         self.ids = ids
         self.keep = keep  # finished deliveries kept (the callback journal's bound)
+        self.areas = areas  # the areas served, that runtime merchants must be of
         # Each ledger's opening balance (what the start-up check sums from); a ledger not
         # in the file opens with its merchant's configured balance.
         self.openings: dict[tuple[str, str], Decimal] = {}
@@ -115,6 +117,7 @@ class StateWriter:
                 clock=self.clock,
                 ids=self.ids,
                 scenarios=self.registry,
+                areas=self.areas,
             )
             if restored.orders >= gcpolicy.START_AT:
                 # What was read is the long-lived store the GC policy freezes once a
