@@ -18,6 +18,7 @@ from vexora_sandbox.commands.common import (
     Failure,
     HelpFormatter,
     UsageError,
+    os_cause,
     silence_stdout,
 )
 from vexora_sandbox.errors import ConfigError
@@ -75,9 +76,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as exc:
         print(f"vexora-sandbox: configuration error:\n{_indent(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as exc:
-        print(f"vexora-sandbox: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+    except OSError as exc:  # a file the command was given, or one it reads
+        print(f"vexora-sandbox {args.command}: {os_cause(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 0
     return result

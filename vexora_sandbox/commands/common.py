@@ -75,6 +75,12 @@ def silence_stdout() -> None:
         pass
 
 
+def os_cause(exc: OSError) -> str:
+    """The error with the file it is about, without Python's ``[Errno N]``."""
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
 def count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 

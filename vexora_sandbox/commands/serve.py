@@ -59,7 +59,7 @@ def _add_flag(p: argparse.ArgumentParser, setting: Setting) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from vexora_sandbox import eventloop, keys
     from vexora_sandbox.app import create_app
-    from vexora_sandbox.commands.common import silence_stdout
+    from vexora_sandbox.commands.common import os_cause, silence_stdout
     from vexora_sandbox.config import CONFIG_FILE, SETTINGS, load_config
     from vexora_sandbox.server import Listening, serve_until_signal
 
@@ -133,7 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise _start_failure(exc, config.state) from None
         if stage[0] == "listening":
             raise Failure(_listen_problem(exc, config.host, config.port)) from None
-        raise Failure(f"stopped: {_cause(exc)}") from None
+        raise Failure(f"stopped: {os_cause(exc)}") from None
     try:
         sys.stdout.flush()  # the console's last lines; a closed output is no failure here
     except BrokenPipeError:
@@ -141,17 +141,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cause(exc: OSError) -> str:
-    """The error with the file it is about, without Python's ``[Errno N]``."""
-    reason = exc.strerror or str(exc)
-    return f"{exc.filename}: {reason}" if exc.filename else reason
-
-
 def _start_failure(exc: OSError, state: str | None) -> Exception:
     """A start-up OSError (a file the sandbox reads or writes) as a usage error: exit 2."""
-    from vexora_sandbox.commands.common import UsageError
+    from vexora_sandbox.commands.common import UsageError, os_cause
 
-    cause = _cause(exc)
+    cause = os_cause(exc)
     if state and exc.filename is not None and str(exc.filename) == str(state):
         cause = f"state file {cause}"
     return UsageError(f"cannot start: {cause}")
