@@ -78,7 +78,9 @@ def test_listen_stops_quietly_once_its_output_is_gone(tmp_path: Path) -> None:
         first = process.stdout.readline()
         assert first.startswith("vexora-sandbox listening on http://127.0.0.1:"), first
         url = first.split(" on ", 1)[1].split(" ", 1)[0]
-        process.stdout.close()  # `head -1` has what it wanted, and goes
+        while "notifyUrl" not in (line := process.stdout.readline()):  # its last line
+            assert line, "listen stopped"
+        process.stdout.close()  # `head -4` has what it wanted, and goes
         body = {"tradeNo": "T1", "status": "0000", "amount": "100"}
         body["sign"] = sign(body, SECRET)
         request = urllib.request.Request(

@@ -93,7 +93,7 @@ def create_listener(
     options: Options, out: TextIO, on_closed: Callable[[], None] | None = None
 ) -> Any:
     """The receiver as an aiohttp application that prints to ``out``; ``on_closed`` is
-    called once if ``out`` is closed by its reader."""
+    called once if ``out`` is closed by its reader (after that callback's answer)."""
     from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
     from vexora_sandbox.console import clean
@@ -106,18 +106,24 @@ def create_listener(
             out.write("\n".join(lines) + "\n")
             out.flush()
         except BrokenPipeError:
-            if not closed:
-                closed.append(True)
-                if on_closed is not None:
-                    on_closed()
             raise OutputClosed from None
 
     async def receive(request: web.Request) -> web.StreamResponse:
         try:
             return await handle(request)
         except OutputClosed:
-            # Not acknowledged: the sender retries it, to a listener whose output is read.
-            return web.Response(status=503, text=CLOSED_ANSWER)
+            pass
+        # Not acknowledged: the sender retries it, to a listener whose output is read. The
+        # answer is sent whole before the listener is told to stop.
+        response = web.Response(status=503, text=CLOSED_ANSWER)
+        response.force_close()
+        await response.prepare(request)
+        await response.write_eof()
+        if not closed:
+            closed.append(True)
+            if on_closed is not None:
+                on_closed()
+        return response
 
     async def handle(request: web.Request) -> web.StreamResponse:
         raw = await request.read()
