@@ -66,3 +66,20 @@ def test_a_port_in_use_is_still_a_listen_problem_with_a_state_file(
         f"vexora-sandbox serve: port {port} on 127.0.0.1 is already in use (another "
         "sandbox?); pick another with --port N, or --port 0 for a free one, which is printed\n"
     )
+
+
+def test_listen_on_a_port_in_use_names_the_port_and_how_to_pick_another(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Found alongside: listen said "error while attempting to bind on address
+    # ('127.0.0.1', PORT): address already in use", in Python's words.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, "listen", "--port", str(port))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"vexora-sandbox listen: port {port} on 127.0.0.1 is already in use (another "
+        "listener?); pick another with --port N, or --port 0 for a free one, which is printed\n"
+    )
