@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from vexora_sandbox.commands.common import (
     EXIT_CLOSED_OUTPUT,
+    Failure,
     HelpFormatter,
     UsageError,
     silence_stdout,
@@ -282,7 +283,14 @@ def cmd_listen(args: argparse.Namespace) -> int:
             print(f"  answering {how}{delay}", flush=True)
         print(f"  e.g. notifyUrl {listening.url}/notify", flush=True)
 
-    asyncio.run(serve_until_signal(app, args.host, args.port, ready))
+    try:
+        asyncio.run(serve_until_signal(app, args.host, args.port, ready))
+    except BrokenPipeError:
+        raise  # the output closed before the start was printed (cli: exit 141)
+    except OSError as exc:  # the listener's app has nothing else to start: the bind
+        from vexora_sandbox.commands.serve import listen_problem
+
+        raise Failure(listen_problem(exc, args.host, args.port, "listener")) from None
     return EXIT_CLOSED_OUTPUT if closed else 0
 
 

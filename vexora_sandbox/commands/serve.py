@@ -132,7 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if stage[0] == "starting":
             raise _start_failure(exc, config.state) from None
         if stage[0] == "listening":
-            raise Failure(_listen_problem(exc, config.host, config.port)) from None
+            raise Failure(listen_problem(exc, config.host, config.port)) from None
         raise Failure(f"stopped: {os_cause(exc)}") from None
     try:
         sys.stdout.flush()  # the console's last lines; a closed output is no failure here
@@ -151,8 +151,8 @@ def _start_failure(exc: OSError, state: str | None) -> Exception:
     return UsageError(f"cannot start: {cause}")
 
 
-def _listen_problem(exc: OSError, host: str, port: int) -> str:
-    """Why the sandbox cannot listen, and which flag changes it."""
+def listen_problem(exc: OSError, host: str, port: int, what: str = "sandbox") -> str:
+    """Why the sandbox (or the listener: ``what``) cannot listen, and which flag changes it."""
     import errno
     import socket
 
@@ -163,7 +163,7 @@ def _listen_problem(exc: OSError, host: str, port: int) -> str:
         )
     if exc.errno == errno.EADDRINUSE:
         return (
-            f"port {port} on {host} is already in use (another sandbox?); pick another with "
+            f"port {port} on {host} is already in use (another {what}?); pick another with "
             "--port N, or --port 0 for a free one, which is printed"
         )
     if exc.errno == errno.EACCES:
