@@ -9,6 +9,7 @@ directory) as a bare "vexora-sandbox: Is a directory" with exit code 1.
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,17 @@ def test_listen_on_a_port_in_use_names_the_port_and_how_to_pick_another(
         f"vexora-sandbox listen: port {port} on 127.0.0.1 is already in use (another "
         "listener?); pick another with --port N, or --port 0 for a free one, which is printed\n"
     )
+
+
+def test_a_start_that_fails_leaves_no_thread_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found alongside: the console's writer thread, started with the app, outlived a start
+    # that failed later (the state file), in a process that goes on (tests, embedding).
+    def ours() -> list[str]:
+        return sorted(t.name for t in threading.enumerate() if t.name.startswith("vexora"))
+
+    before = ours()
+    state = tmp_path / ("x" * 300)
+    assert run(capsys, "serve", "--port", "0", "--state", str(state))[0] == 2
+    assert ours() == before
