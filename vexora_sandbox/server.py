@@ -65,8 +65,10 @@ async def listen(app: web.Application, host: str, port: int) -> Listening:
     runner = web.AppRunner(
         app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE, keepalive_timeout=keepalive
     )
-    await runner.setup()
     try:
+        # A start that fails (a state file, the bind) undoes what started before it: the
+        # cleanup contexts already entered are left, as aiohttp allows after a failed setup.
+        await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
     except BaseException:
