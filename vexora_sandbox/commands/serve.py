@@ -57,6 +57,10 @@ def _add_flag(p: argparse.ArgumentParser, setting: Setting) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from vexora_sandbox import webimport
+
+    # First: aiohttp's client CA bundle loads once the sandbox answers, not before.
+    deferred = webimport.import_web()
     from vexora_sandbox import eventloop, keys
     from vexora_sandbox.app import create_app
     from vexora_sandbox.commands.common import os_cause, silence_stdout
@@ -125,6 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"  time scale: {config.time_scale:g}", flush=True)
         print(f"  health:  GET  {listening.url}/_sandbox/health", flush=True)
         print(f"  dashboard:    {listening.url}/_sandbox/ui", flush=True)
+        deferred.in_background()
 
     try:
         eventloop.run(serve_until_signal(app, config.host, config.port, ready))
