@@ -21,10 +21,30 @@ STRING_CUT = 1024  # characters a long string keeps in a truncated entry
 
 
 def json_size(value: Any) -> int:
-    """About how many bytes ``value`` takes as JSON (without walking a string twice)."""
+    """About how many bytes ``value`` takes as JSON (without walking a string twice).
+
+    Every journaled call is sized, so the common shapes (a dict of plain strings) are
+    sized in one loop without a call per string; the result is the same as ``_size``'s.
+    """
+    if type(value) is dict:
+        total = 2
+        for key, item in value.items():
+            if type(key) is str and key.isascii():
+                total += len(key) + 4
+            else:
+                total += _size(key) + 2
+            if type(item) is str and item.isascii():
+                total += len(item) + 2
+            else:
+                total += json_size(item)
+        return total
+    return _size(value)
+
+
+def _size(value: Any) -> int:
     if isinstance(value, str):
         return (len(value) if value.isascii() else len(value.encode("utf-8", "replace"))) + 2
-    if isinstance(value, dict):
+    if isinstance(value, dict):  # a dict subclass: json_size takes dicts
         return 2 + sum(json_size(k) + json_size(v) + 2 for k, v in value.items())
     if isinstance(value, list | tuple):
         return 2 + sum(json_size(v) + 1 for v in value)

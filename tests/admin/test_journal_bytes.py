@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.conftest import MERCHANT_NO, Client, payout_body
 from vexora_sandbox import keys
 from vexora_sandbox.journal import ENTRY_BYTES, Journal, json_size
+from vexora_sandbox.protocol.jsonbody import JsonNumber
 
 BIG = 900_000  # characters: the body stays under the default 1 MiB limit
 
@@ -130,3 +134,37 @@ async def test_ordinary_callbacks_are_counted_by_entries_not_by_bytes(client: Cl
     per_delivery = size_estimate(order) + 3 * record_size(attempt)
     deliveries = client.app[keys.DISPATCHER].deliveries
     assert 10_000 * per_delivery < deliveries.total_bytes
+
+
+def _plain_size(value: object) -> int:
+    """json_size's definition, one call per value (the journal's sizes are this)."""
+    if isinstance(value, str):
+        return (len(value) if value.isascii() else len(value.encode("utf-8", "replace"))) + 2
+    if isinstance(value, dict):
+        return 2 + sum(_plain_size(k) + _plain_size(v) + 2 for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return 2 + sum(_plain_size(v) + 1 for v in value)
+    if isinstance(value, bool) or value is None:
+        return 5
+    if isinstance(value, int):
+        return value.bit_length() * 3 // 10 + 2
+    return 24
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=8) | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_JSONISH)
+def test_json_size_sizes_every_shape_as_its_definition(value: object) -> None:
+    # The fast path for dicts of plain strings gives the same sizes.
+    assert json_size(value) == _plain_size(value)
+    assert json_size({"k": value, "é": "ü", "n": JsonNumber("1.50")}) == _plain_size(
+        {"k": value, "é": "ü", "n": JsonNumber("1.50")}
+    )
