@@ -35,11 +35,15 @@ ERROR_PAGE = (
 def envelope_response(
     call: Call, payload: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
-    """Send an envelope and keep it for the journal."""
+    """Send an envelope and keep it for the journal.
+
+    An envelope holds no float (amounts are strings or Decimals: ``protocol.wire``; the
+    optional sign is a string), so it is written on the fast path (``protocol.jsonout``).
+    """
     if call.answer_secret is not None:
         payload = signed_answer(payload, call.answer_secret)
     call.answer = payload
-    return json_response(payload, status=status, headers=headers)
+    return json_response(payload, status=status, headers=headers, no_floats=True)
 
 
 def error_response(

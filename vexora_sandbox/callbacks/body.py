@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import yarl
 
 from vexora_sandbox.callbacks import http
-from vexora_sandbox.protocol import signing, wire
+from vexora_sandbox.protocol import jsonout, signing, wire
 from vexora_sandbox.scenarios.model import SignMode
 
 # A URL that is already percent-encoded: printable ASCII, every % followed by two hex digits.
@@ -42,7 +41,8 @@ def signed_payload(
         body["sign"] = signing.sign(body, secret)
     elif mode == "invalid":
         body["sign"] = signing.sign(body, secret + "\x00not-the-secret")
-    return body, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    # Every value a string: the fast path writes the same bytes (protocol.jsonout).
+    return body, jsonout.fast_bytes(body)
 
 
 def origin_of(url: str) -> http.Origin | None:
