@@ -14,9 +14,12 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import MERCHANT_NO, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys
+from vexora_sandbox.api import checks
 from vexora_sandbox.callbacks.delivery import Delivery
 from vexora_sandbox.callbacks.selfcall import OwnAddresses, admin_url_problem
 from vexora_sandbox.domain.orders import OrderKind
@@ -176,3 +179,19 @@ async def test_a_notify_url_on_another_port_is_accepted(
         headers={"merchantNo": MERCHANT_NO},
     )
     assert (await response.json())["code"] == "0000"
+
+
+_URL_PARTS = st.sampled_from(
+    ["http://", "https://", "127.0.0.1", "localhost", ":8080", "/", "_sandbox", "/_sandbox/",
+     "reset", "\t", "\n", "\r", " ", "%2F", "?", "#", "sandbox:8080", "[::1]", "@", "x"]
+)  # fmt: skip
+
+
+@given(st.lists(_URL_PARTS, max_size=10).map("".join))
+def test_urls_skipped_unparsed_are_never_admin_urls(url: str) -> None:
+    # The creation check parses a notifyUrl only when its text may name /_sandbox/.
+    own = OwnAddresses()
+    own.add("127.0.0.1", 8080)
+    if not checks.may_be_admin_url(url):
+        assert admin_url_problem(url, own, "sandbox:8080") is None
+        assert admin_url_problem(url, own, None) is None

@@ -7,11 +7,13 @@ GatewayError; ``api.routes`` renders it.
 
 from __future__ import annotations
 
+import weakref
+
 from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.call import Call
-from vexora_sandbox.callbacks.selfcall import admin_url_problem
+from vexora_sandbox.callbacks.selfcall import ADMIN_PREFIX, OwnAddresses, admin_url_problem
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.domain.store import Merchant
 from vexora_sandbox.errors import GatewayError, NotFound, SignError
@@ -264,6 +266,21 @@ def freshness(request: web.Request, body: Body) -> None:
         )
 
 
+# The local addresses already given to each dispatcher's OwnAddresses, which only ever
+# adds: recording one parses an IP address (~5-20 us), and calls come in on a few.
+_recorded: weakref.WeakKeyDictionary[OwnAddresses, set[tuple[str, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+# What urlsplit drops from anywhere in a URL: with one of them, the path is not its text.
+_URL_DROPPED = ("\t", "\r", "\n")
+
+
+def may_be_admin_url(url: str) -> bool:
+    """False when ``url``'s path cannot be on /_sandbox/ (``admin_url_problem`` says None):
+    most calls skip parsing the URL."""
+    return ADMIN_PREFIX in url or any(c in url for c in _URL_DROPPED)
+
+
 def notify_url(request: web.Request, body: Body) -> None:
     """A notifyUrl on the sandbox's own /_sandbox/ routes is refused (callbacks.selfcall)."""
     url = field_text(body.get(wire.NOTIFY_URL))
@@ -272,7 +289,13 @@ def notify_url(request: web.Request, body: Body) -> None:
     own = request.app[keys.DISPATCHER].own
     local = request.transport.get_extra_info("sockname") if request.transport else None
     if local:  # where this sandbox answers, also when a test server started it
-        own.add(str(local[0]), int(local[1]))
+        address = (str(local[0]), int(local[1]))
+        recorded = _recorded.setdefault(own, set())
+        if address not in recorded:
+            own.add(*address)
+            recorded.add(address)
+    if not may_be_admin_url(url):
+        return
     problem = admin_url_problem(url, own, request.host)
     if problem is not None:
         raise GatewayError(problem)
