@@ -122,6 +122,11 @@ async def test_empty_merchant_header(gateway: Gateway) -> None:
             "request body is not valid UTF-8 (invalid byte at position 17)",
         ),
         (b'{"tradeNo":"T1","tradeNo":"T2"}', "request body has the field 'tradeNo' more than once"),
+        (
+            b'\xef\xbb\xbf{"tradeNo":"T1"}',
+            "request body is not valid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) "
+            "at line 1 column 1",
+        ),
     ],
     ids=[
         "empty",
@@ -133,6 +138,7 @@ async def test_empty_merchant_header(gateway: Gateway) -> None:
         "nested-array",
         "latin-1",
         "duplicate-key",
+        "byte-order-mark",
     ],
 )
 async def test_bad_bodies_are_8000_saying_why(client: Client, raw: bytes, msg: str) -> None:

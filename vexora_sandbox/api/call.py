@@ -108,7 +108,13 @@ def journal_fields(body: Body | None, raw: bytes | None) -> Any:
         if not isinstance(parsed, dict) or any(isinstance(v, dict | list) for v in parsed.values()):
             return None
         body = parsed
-    return {_typed(k): _typed(v) for k, v in body.items()}
+    # An ASCII str is journaled as it is (most fields): no call for it.
+    return {
+        k if type(k) is str and k.isascii() else _typed(k): (
+            v if type(v) is str and v.isascii() else _typed(v)
+        )
+        for k, v in body.items()
+    }
 
 
 def _typed(value: Any) -> Any:
