@@ -135,8 +135,9 @@ def test_a_callback_body_is_the_same_bytes(fields: dict[str, str]) -> None:
     assert fast == slow
 
 
-async def _create_answer(aiohttp_client: AiohttpClient) -> bytes:
-    app = create_app(SandboxConfig(seed=42), clock=ManualClock(START))
+async def _create_answer(aiohttp_client: AiohttpClient, *, sign_answers: bool = False) -> bytes:
+    config = SandboxConfig(seed=42, sign_answers=sign_answers)
+    app = create_app(config, clock=ManualClock(START))
     client = await aiohttp_client(app)
     body = payout_body(remark="José 中文\tnote")
     response = await client.post(
@@ -155,3 +156,13 @@ async def test_a_create_answers_the_same_bytes_without_orjson(
     assert fast == slow
     assert json.loads(fast)["code"] == "0000"
     assert '"remark":"José 中文\\tnote"'.encode() in fast  # UTF-8, the tab escaped
+
+
+async def test_a_signed_answer_is_the_same_bytes_without_orjson(
+    aiohttp_client: AiohttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = await _create_answer(aiohttp_client, sign_answers=True)
+    monkeypatch.setattr(jsonout, "_orjson", None)
+    slow = await _create_answer(aiohttp_client, sign_answers=True)
+    assert fast == slow
+    assert len(json.loads(fast)["sign"]) == 32
