@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 
 import yarl
 
@@ -12,13 +11,10 @@ from vexora_sandbox.callbacks import http
 from vexora_sandbox.protocol import signing, wire
 from vexora_sandbox.scenarios.model import SignMode
 
-# One encoder for every body: json.dumps with options builds a new one per call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # A URL that is already percent-encoded: printable ASCII, every % followed by two hex digits.
 _ENCODED_URL = re.compile(r"(?:[!#-$&-~]|%[0-9A-Fa-f]{2})+")
 
 
-@lru_cache(maxsize=4096)
 def target(url: str) -> str:
     """The notifyUrl to POST to, exactly as the merchant gave it.
 
@@ -46,10 +42,9 @@ def signed_payload(
         body["sign"] = signing.sign(body, secret)
     elif mode == "invalid":
         body["sign"] = signing.sign(body, secret + "\x00not-the-secret")
-    return body, _ENCODER.encode(body).encode()
+    return body, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@lru_cache(maxsize=4096)
 def destination_of(url: str) -> http.Destination | None:
     """Where ``url`` goes, for the per-destination cap; None when it cannot be used at all."""
     try:

@@ -44,6 +44,8 @@ def chosen_mode(setting: str) -> str:
     when this process may run on more than one CPU (measured: bench/README.md)."""
     if setting != "auto":
         return setting
+    if sys.platform == "win32":  # no socket pairs passed to a child there: the loop
+        return "loop"
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
@@ -127,7 +129,7 @@ class ProcessClient:
                 stdin=subprocess.DEVNULL,
                 env=env,
             )
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: pass_fds where unsupported
             parent.close()
             self._give_up(f"cannot start it: {exc}")
             return
