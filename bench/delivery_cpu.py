@@ -128,7 +128,7 @@ def main() -> int:
             if args.profile:
                 profile = cProfile.Profile()
                 await one("process", args.orders, url, profile)
-                pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
         eventloop.run(run_all())  # uvloop when installed, as ``serve``
     print(f"\n{args.orders:,} callbacks per run, {args.rounds} runs each; CPU per callback:")
