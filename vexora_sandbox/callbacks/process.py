@@ -37,6 +37,10 @@ from vexora_sandbox.callbacks.selfcall import OwnAddresses
 logger = logging.getLogger("vexora_sandbox.callbacks")
 STUCK_MARGIN = 5.0  # seconds past an attempt's timeout before the process counts as stuck
 STOP_WAIT = 1.0  # seconds ``close`` waits for the process to end before killing it
+BOOTSTRAP = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from vexora_sandbox.callbacks import worker; worker.start(sys.argv[2:])"
+)
 
 
 def chosen_mode(setting: str) -> str:
@@ -118,16 +122,14 @@ class ProcessClient:
 
     def _start(self) -> None:
         parent, child = socket.socketpair()
+        # The same package as this process's, wherever it was imported from.
         package_root = str(Path(vexora_sandbox.__file__).resolve().parent.parent)
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
-        command = [sys.executable, "-m", "vexora_sandbox.callbacks.worker"]
         try:
+            arguments = [package_root, str(child.fileno()), str(self._max_idle)]
             self._popen = subprocess.Popen(
-                [*command, str(child.fileno()), str(self._max_idle)],
+                [sys.executable, "-c", BOOTSTRAP, *arguments],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
-                env=env,
             )
         except (OSError, ValueError) as exc:  # ValueError: pass_fds where unsupported
             parent.close()

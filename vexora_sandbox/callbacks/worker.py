@@ -1,7 +1,7 @@
 """The delivery process: HTTP attempts of callbacks, on a core of their own.
 
-Started by ``callbacks.process`` as ``python -m vexora_sandbox.callbacks.worker FD IDLE``
-with one end of a socket pair as FD. It receives ready requests (URL, signed body bytes,
+Started by ``callbacks.process`` (``start([FD, IDLE])``, in a new interpreter) with one end
+of a socket pair as FD. It receives ready requests (URL, signed body bytes,
 timeout, read limit), makes each attempt over ``callbacks.http.Client`` as the sandbox
 would in-process, and answers what came back; it keeps no callback state of its own, so
 the sandbox decides everything else (status order, retries, cancels, the journal). It stops
@@ -90,7 +90,13 @@ async def main(fd: int, max_idle: int) -> None:
     await Worker(max_idle).run(sock)
 
 
-if __name__ == "__main__":
+def start(argv: list[str]) -> None:
+    """The process's entry: ``argv`` is the socket's FD and the idle connections kept per
+    destination."""
     # A Ctrl-C reaches the whole process group: the sandbox stops this process itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    eventloop.run(main(int(sys.argv[1]), int(sys.argv[2])))
+    eventloop.run(main(int(argv[0]), int(argv[1])))
+
+
+if __name__ == "__main__":
+    start(sys.argv[1:])
