@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.callbacks.conftest import Client, journal
-from tests.conftest import MERCHANT_NO, START, payout_body, signed
+from tests.conftest import MERCHANT_NO, START, TEST_SCENARIOS, payout_body, signed
 from vexora_sandbox import SandboxConfig, create_app, keys
 from vexora_sandbox.callbacks import process
 from vexora_sandbox.domain.clock import ManualClock
@@ -38,7 +38,12 @@ def delivery_mode() -> str:
 
 
 async def sandbox(aiohttp_client: AiohttpClient, **settings: object) -> Client:
-    config = SandboxConfig(clock="manual", callback_delivery="process", **settings)  # type: ignore[arg-type]
+    config = SandboxConfig(
+        scenarios=TEST_SCENARIOS,
+        clock="manual",
+        callback_delivery="process",
+        **settings,  # type: ignore[arg-type]
+    )
     return await aiohttp_client(create_app(config, clock=ManualClock(START)))
 
 
