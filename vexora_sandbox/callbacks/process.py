@@ -75,7 +75,6 @@ class ProcessClient:
         self._watch: asyncio.Task[None] | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._closed = False
-        self.started = 0  # processes started so far
 
     @property
     def pid(self) -> int | None:
@@ -137,7 +136,6 @@ class ProcessClient:
             return
         finally:
             child.close()
-        self.started += 1
         self._ready = False
         self._pipe = ends = pipe.Pipe(self._receive, self._lost)
         for host, port in self._own.added:
