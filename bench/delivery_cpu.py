@@ -85,8 +85,11 @@ async def one(
             remark="",
         )
         dispatcher.schedule(order, spec, scenario="bench")
-    await dispatcher.advance(0)  # the delivery process (if any) is up and idle
     worker = getattr(dispatcher._client, "pid", None)
+    for _ in range(1000):  # until the delivery process (if any) is ready: 10 s at most
+        if getattr(dispatcher._client, "_ready", True):
+            break
+        await asyncio.sleep(0.01)
     if worker is not None:  # it inherited this process's core: give it the other one
         with contextlib.suppress(AttributeError, OSError):
             os.sched_setaffinity(worker, {h.LOAD_CPU})

@@ -62,6 +62,14 @@ def worker_pid(client: Client) -> int:
     return pid
 
 
+async def worker_ready(client: Client) -> int:
+    """The process's pid once it said it runs (attempts before that are made in-loop)."""
+    delivering = client.app[keys.DISPATCHER]._client
+    assert isinstance(delivering, process.ProcessClient)
+    await eventually(lambda: delivering._ready)
+    return worker_pid(client)
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -101,7 +109,7 @@ async def test_the_attempts_are_made_by_a_process_that_stops_with_the_sandbox(
 ) -> None:
     client = await sandbox(aiohttp_client)
     await payout(client, receiver.url)
-    pid = worker_pid(client)  # started when the callback was scheduled, before it is due
+    pid = await worker_ready(client)  # started when the callback was scheduled
     assert pid != os.getpid() and alive(pid)
     await client.app[keys.DISPATCHER].advance(2)
     (delivery,) = await journal(client)
@@ -111,16 +119,28 @@ async def test_the_attempts_are_made_by_a_process_that_stops_with_the_sandbox(
     await eventually(lambda: not alive(pid), timeout=2)
 
 
+async def test_callbacks_due_before_the_process_is_ready_do_not_wait_for_it(
+    aiohttp_client: AiohttpClient, receiver: CallbackReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process, "BOOTSTRAP", "import time; time.sleep(60); " + process.BOOTSTRAP)
+    client = await sandbox(aiohttp_client)
+    await payout(client, receiver.url)
+    await asyncio.wait_for(client.app[keys.DISPATCHER].advance(2), 20)  # made on the loop
+    (delivery,) = await journal(client)
+    assert delivery["acknowledged"] is True
+    assert client.app[keys.DISPATCHER]._client._ready is False  # type: ignore[union-attr]
+
+
 async def test_a_killed_process_fails_its_attempt_and_the_retry_is_delivered(
     aiohttp_client: AiohttpClient, aiohttp_server: AiohttpServer
 ) -> None:
     url, entered, release = await hanging_merchant(aiohttp_server)
     client = await sandbox(aiohttp_client, callback_timeout=60)
     await payout(client, url)
+    first = await worker_ready(client)
     dispatcher = client.app[keys.DISPATCHER]
     advancing = asyncio.create_task(dispatcher.advance(2))
     await asyncio.wait_for(entered.wait(), 20)
-    first = worker_pid(client)
     os.kill(first, signal.SIGKILL)
     await asyncio.wait_for(advancing, 20)
     (delivery,) = await journal(client)
@@ -143,7 +163,7 @@ async def test_a_stuck_process_is_killed_and_its_attempt_retried(
     monkeypatch.setattr(process, "STUCK_MARGIN", 0.5)
     client = await sandbox(aiohttp_client, callback_timeout=0.5)
     await payout(client, receiver.url)
-    stuck = worker_pid(client)
+    stuck = await worker_ready(client)
     os.kill(stuck, signal.SIGSTOP)  # alive, but answers nothing
     try:
         with caplog.at_level(logging.WARNING, LOGGER):
@@ -182,7 +202,7 @@ async def test_a_process_that_cannot_start_leaves_delivery_in_process(
     assert isinstance(client_of, process.ProcessClient)
     with caplog.at_level(logging.WARNING, LOGGER):
         await payout(client, receiver.url)
-        await eventually(lambda: client_of._fallback is not None)
+        await eventually(lambda: client_of._given_up)
     assert f"callback delivery process: {why}" in caplog.text
     assert "delivering in-process instead" in caplog.text
     await client.app[keys.DISPATCHER].advance(2)

@@ -8,12 +8,13 @@ answers) runs in the other process, on another core. Requests leave in batches o
 socket pair (``callbacks.pipe``); each ``post`` waits for its answer.
 
 The process starts when the first callback is scheduled (a sandbox that sends no callback
-never starts it; one that does has it running before the first one falls due) and stops
-with ``close``. When it dies, every attempt it held fails with an error the
-journal shows and is retried on the gateway's schedule; the next attempt starts a new
-process. One that stays silent for ``callback_timeout`` + ``STUCK_MARGIN`` is killed, with
-the same outcome. One that cannot start at all (its first message never came) is given up
-for the run: attempts go over ``http.Client`` in this process, and a warning says so.
+never starts it) and stops with ``close``; until it says it is ready, attempts are made on
+this loop, so no callback waits for its start. When it dies, every attempt it held fails
+with an error the journal shows and is retried on the gateway's schedule; the next attempt
+starts a new process. One that stays silent for ``callback_timeout`` + ``STUCK_MARGIN`` is
+killed, with the same outcome. One that cannot start at all (its first message never came)
+is given up for the run: attempts go over ``http.Client`` in this process, and a warning
+says so.
 """
 
 from __future__ import annotations
@@ -68,8 +69,11 @@ class ProcessClient:
         own.listener = self._own_added
         self._popen: subprocess.Popen[bytes] | None = None
         self._pipe: pipe.Pipe | None = None
-        self._ready = False
-        self._fallback: Client | None = None  # when the process cannot start at all
+        self._ready = False  # the process said it runs (its first message)
+        # Attempts made on this loop: until the process is ready, or for good when it cannot
+        # start at all (``_given_up``).
+        self._in_loop: Client | None = None
+        self._given_up = False
         self._waiting: dict[int, tuple[asyncio.Future[Answer], float]] = {}
         self._number = 0
         self._watch: asyncio.Task[None] | None = None
@@ -83,7 +87,7 @@ class ProcessClient:
     def warm(self) -> None:
         """Start the process ahead of the first attempt (a callback was just scheduled), so
         that its start-up does not make the first callbacks late."""
-        if self._pipe is None and self._fallback is None and not self._closed:
+        if self._pipe is None and not self._given_up and not self._closed:
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
@@ -99,11 +103,12 @@ class ProcessClient:
             stopped = asyncio.get_running_loop().create_future()
             stopped.set_result(Answer(error="not sent: the sandbox is stopping"))
             return stopped
-        if self._fallback is None and self._pipe is None:
+        if self._pipe is None and not self._given_up:
             self._start()
-        if self._pipe is None:  # it could not start: _give_up chose the fallback
-            assert self._fallback is not None
-            return self._fallback.submit(url, body, timeout=timeout, max_response=max_response)
+        if self._pipe is None or not self._ready:
+            # Not running yet (or at all): no callback waits for a process to start.
+            local = self._local()
+            return local.submit(url, body, timeout=timeout, max_response=max_response)
         self._number += 1
         number = self._number
         answer: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
@@ -197,9 +202,16 @@ class ProcessClient:
             popen.wait()
         return popen.returncode
 
+    def _local(self) -> Client:
+        if self._in_loop is None:
+            self._in_loop = Client(
+                max_idle_per_destination=self._max_idle, refuse=self._own.refusal
+            )
+        return self._in_loop
+
     def _give_up(self, why: str) -> None:
         logger.warning("callback delivery process: %s; delivering in-process instead", why)
-        self._fallback = Client(max_idle_per_destination=self._max_idle, refuse=self._own.refusal)
+        self._given_up = True
 
     async def _watch_stuck(self) -> None:
         """Kill a process that answers nothing past its attempts' timeouts (a margin on)."""
@@ -230,5 +242,5 @@ class ProcessClient:
                 popen.kill()
             popen.wait()
             self._popen = None
-        if self._fallback is not None:
-            await self._fallback.close()
+        if self._in_loop is not None:
+            await self._in_loop.close()
