@@ -97,11 +97,31 @@ async def received(session: aiohttp.ClientSession, url: str) -> dict[str, list[f
     return {t: v for t, v in stats["arrivals"].items() if t.startswith("C")}
 
 
-async def run(args: argparse.Namespace, tmp: Path) -> int:
+def worker_of(pid: int) -> int | None:
+    """The delivery process: the sandbox's one child (process mode), if it has one."""
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if children:
+            return int(children[0])
+    return None
+
+
+def cpu_of(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+async def run(args: argparse.Namespace, tmp: Path, mode: str) -> dict[str, float]:
     scenario_file = tmp / "scenarios.yaml"
     afters = [args.lead + k * args.spread / args.steps for k in range(args.steps)]
     scenario_file.write_text(scenarios(afters))
-    env = h.sandbox_env(scenarios=scenario_file, journal_size=args.orders * 3)
+    env = h.sandbox_env(
+        scenarios=scenario_file, journal_size=args.orders * 3, callback_delivery=mode
+    )
     held = h.pinned([h.PYTHON, str(h.BENCH / "held_sandbox.py")], h.SERVER_CPU)
     with h.receiver("--hang", "/hang") as rec, h.running(held, env=env) as sandbox:
         to_send, dead = bodies(args, rec.url)
@@ -110,7 +130,11 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
             started = time.perf_counter()
             created = await create(session, sandbox.url, to_send)
             creating = time.perf_counter() - started
-            cpu = sandbox.cpu_seconds()
+            worker = worker_of(sandbox.pid)
+            if worker is not None:  # started with the first scheduled callback
+                with contextlib.suppress(AttributeError, OSError):
+                    os.sched_setaffinity(worker, {h.LOAD_CPU})  # the receiver's core
+            cpu, worker_cpu = sandbox.cpu_seconds(), cpu_of(worker)
             async with session.post(sandbox.url + "/_bench/release") as response:
                 shift = float((await response.json())["shift"])
             released = time.perf_counter()
@@ -123,6 +147,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
                 await asyncio.sleep(0.1)
             delivering = time.perf_counter() - released
             cpu = sandbox.cpu_seconds() - cpu
+            worker_cpu = cpu_of(worker) - worker_cpu
             await asyncio.sleep(0.5)  # a duplicate would come now, if at all
             arrivals = await received(session, rec.url)
             async with session.get(sandbox.url + "/_sandbox/callbacks") as response:
@@ -142,6 +167,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
     lost = sum(1 for d in live if not d["acknowledged"] or d["tradeNo"] not in arrivals)
     duplicated = sum(len(v) - 1 for v in arrivals.values())
     extra_attempts = sum(len(d["attempts"]) - 1 for d in live if d["attempts"])
+    print(f"--- callback_delivery: {mode}" + (f" (delivery process {worker})" if worker else ""))
     print(
         f"orders created: {created:,} of {args.orders:,} in {creating:.1f} s with the clock "
         f"held; {len(dead)} with a dead notifyUrl (half refused, half hanging)"
@@ -164,14 +190,51 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
             f"p99 {h.percentile(late, 99):5.0f} ms, max {max(late):5.0f} ms"
         )
     per_callback = cpu / max(acked, 1) * 1e6
+    per_worker = worker_cpu / max(acked, 1) * 1e6
     print(
-        f"sandbox CPU while delivering: {cpu:.2f} s, {per_callback:.0f} us per callback "
-        f"({acked / max(cpu, 1e-9):,.0f} callbacks per CPU second); peak RSS {peak / 1024:.1f} MiB"
+        f"serving process CPU while delivering: {cpu:.2f} s, {per_callback:.0f} us per "
+        f"callback ({acked / max(cpu, 1e-9):,.0f} callbacks per CPU second); delivery "
+        f"process: {worker_cpu:.2f} s, {per_worker:.0f} us per callback; peak RSS "
+        f"{peak / 1024:.1f} MiB"
     )
     p99 = h.percentile(arrived_late, 99)
     ok = lost == 0 and duplicated == 0 and acked == len(live) and p99 <= TARGET_P99_MS
     print(f"target: 0 lost, 0 duplicated, p99 <= {TARGET_P99_MS:g} ms: {h.verdict(ok)}")
-    return 0
+    return {
+        "p50": h.percentile(arrived_late, 50),
+        "p99": p99,
+        "max": max(arrived_late),
+        "cpu_us": per_callback,
+        "worker_us": per_worker,
+        "bad": float(lost + duplicated + len(live) - acked),
+        "ok": float(ok),
+    }
+
+
+def summary(results: dict[str, list[dict[str, float]]]) -> None:
+    """Each mode's median over its rounds (min-max), and process vs loop in the same run."""
+    print(
+        "\nmode     rounds  p99 lateness, median (min-max)   serving CPU/callback  "
+        "delivery CPU  lost+dup"
+    )
+    medians: dict[str, dict[str, float]] = {}
+    for mode, rounds in results.items():
+        if not rounds:
+            continue
+        med = {k: h.median([r[k] for r in rounds]) for k in rounds[0]}
+        medians[mode] = med
+        p99s = [r["p99"] for r in rounds]
+        print(
+            f"{mode:<8} {len(rounds):>6}  {med['p99']:7.0f} ms ({min(p99s):.0f}-{max(p99s):.0f})"
+            f"{'':>12}{med['cpu_us']:6.0f} us{'':>10}{med['worker_us']:6.0f} us"
+            f"  {sum(r['bad'] for r in rounds):.0f}"
+        )
+    if "process" in medians and "loop" in medians:
+        p, lp = medians["process"], medians["loop"]
+        print(
+            f"process / loop: p99 lateness {p['p99'] / max(lp['p99'], 1e-9):.2f} x, serving "
+            f"CPU per callback {p['cpu_us'] / max(lp['cpu_us'], 1e-9):.2f} x"
+        )
 
 
 def main() -> int:
@@ -181,12 +244,25 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=50, help="distinct due times")
     parser.add_argument("--lead", type=float, default=1.0, help="release to first due time")
     parser.add_argument("--dead", type=int, default=5, help="dead notifyUrls of each kind")
+    parser.add_argument(
+        "--delivery",
+        choices=("both", "process", "loop"),
+        default="both",
+        help="callback_delivery; both: the modes alternate, loop first",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each mode")
     args = parser.parse_args()
-    print(f"machine: {h.machine()}; {h.pinning()}")
+    print(f"machine: {h.machine()}; {h.pinning()}; a delivery process goes to CPU {h.LOAD_CPU}")
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {h.LOAD_CPU})  # the client shares the receiver's core
-    with tempfile.TemporaryDirectory(prefix="vexora-bench-") as tmp:
-        return asyncio.run(run(args, Path(tmp)))
+    modes = ["loop", "process"] if args.delivery == "both" else [args.delivery]
+    results: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
+    for _ in range(args.rounds):
+        for mode in modes:
+            with tempfile.TemporaryDirectory(prefix="vexora-bench-") as tmp:
+                results[mode].append(asyncio.run(run(args, Path(tmp), mode)))
+    summary(results)
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ dispatcher delivers as it would with the system clock. The answer gives ``shift`
 time = wall time - shift, to compare the receiver's wall-clock arrivals with due times.
 
 Settings come from the VEXORA_SANDBOX_* environment, as for ``serve``. Prints
-``serving on URL``; stops on SIGTERM/SIGINT.
+``serving on URL``; stops on SIGTERM/SIGINT. With ``BENCH_PROFILE=FILE``, the serving
+process is profiled (cProfile) from the release to the stop, and the stats written to FILE.
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
 import time
 
@@ -49,11 +51,14 @@ async def release(request: web.Request) -> web.Response:
     shift = clock.release()
     # The dispatcher sleeps without a timeout while the clock is manual; a cancel wakes it
     # (a merchant that has no callbacks: nothing is dropped).
-    request.app[keys.DISPATCHER].cancel("-")
+    request.app[keys.DISPATCHER].cancel_merchant("-")
+    if PROFILE is not None:
+        PROFILE.enable()
     return web.json_response({"shift": shift, "now": clock.now()})
 
 
 CLOCK = web.AppKey("bench.held_clock", HeldClock)
+PROFILE = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
 
 
 def main() -> None:
@@ -66,6 +71,9 @@ def main() -> None:
         print(f"serving on {listening.url}", flush=True)
 
     eventloop.run(serve_until_signal(app, "127.0.0.1", 0, ready))  # as `serve` does
+    if PROFILE is not None:
+        PROFILE.disable()
+        PROFILE.dump_stats(os.environ["BENCH_PROFILE"])
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ class SandboxConfig:
     callback_retries: tuple[float, ...] = GATEWAY_RETRIES
     callback_concurrency: int = 64
     callback_max_response: int = 64 * 1024
+    # Where callbacks' HTTP attempts run: a process of their own, or the serving loop.
+    callback_delivery: Literal["auto", "process", "loop"] = "auto"
     journal_size: int = 10_000
     admin_token: str | None = None
     max_body_bytes: int = 1024 * 1024
@@ -146,6 +148,13 @@ SETTINGS: tuple[Setting, ...] = (
         v.parse_int(0, 64 * 1024 * 1024),
         "callbacks.max_response",
         "bytes of a callback answer read at most",
+    ),
+    Setting(
+        "callback_delivery",
+        v.Choice(("auto", "process", "loop")),
+        "callbacks.delivery",
+        "where callback HTTP attempts run: process (a delivery process on another core), "
+        "loop (the serving loop), or auto (process when more than one CPU is usable)",
     ),
     Setting(
         "journal_size",

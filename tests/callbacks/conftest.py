@@ -1,4 +1,8 @@
-"""Fixtures for callback tests: a merchant endpoint on 127.0.0.1 and journal helpers."""
+"""Fixtures for callback tests: a merchant endpoint on 127.0.0.1 and journal helpers.
+
+Every test here runs in both delivery modes (``callback_delivery``): attempts made by the
+delivery process, and on the serving loop. A test that sets the mode itself keeps it.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,21 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import payout_body
+from vexora_sandbox.callbacks import process
 from vexora_sandbox.testing import CallbackReceiver
 
 Client = TestClient[web.Request, web.Application]
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 Pay = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture(autouse=True, params=["process", "loop"])
+def delivery_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """What ``auto`` means for this test: each test runs once in each mode."""
+    mode: str = request.param
+    chosen = process.chosen_mode
+    monkeypatch.setattr(process, "chosen_mode", lambda s: mode if s == "auto" else chosen(s))
+    return mode
 
 
 @pytest.fixture

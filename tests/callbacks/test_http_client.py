@@ -64,6 +64,12 @@ Serve = Callable[..., Awaitable[RawServer]]
 
 
 @pytest.fixture
+def delivery_mode() -> str:
+    """The client alone, without a dispatcher: the delivery modes of conftest do not apply."""
+    return "client"
+
+
+@pytest.fixture
 async def serve() -> AsyncIterator[Serve]:
     servers: list[tuple[asyncio.Server, RawServer]] = []
 
@@ -86,7 +92,7 @@ async def serve() -> AsyncIterator[Serve]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[Client]:
-    http = Client(max_idle_per_origin=4)
+    http = Client(max_idle_per_destination=4)
     yield http
     await http.close()
 
@@ -128,7 +134,7 @@ async def test_content_length_and_the_request_bytes(client: Client, serve: Serve
 
 def test_urls() -> None:
     target = parse_url("https://user:p%40ss@[::1]/?q=1#frag")
-    assert (target.origin.host, target.origin.port) == ("::1", 443)
+    assert (target.destination.host, target.destination.port) == ("::1", 443)
     assert target.head.startswith(b"POST /?q=1 HTTP/1.1\r\nHost: [::1]\r\n")
     assert b"Authorization: Basic dXNlcjpwQHNz\r\n" in target.head
     assert parse_url("http://Example.com:8080").head.startswith(

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from tests.conftest import payout_body
 from vexora_sandbox import keys
-from vexora_sandbox.callbacks import dispatcher as dispatcher_module
+from vexora_sandbox.callbacks import attempt as attempt_module
 
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 
@@ -25,7 +25,7 @@ async def test_an_exception_building_a_callback_is_kept_and_logged(
     def broken(*args: object, **kwargs: object) -> dict[str, str]:
         raise RuntimeError("broken callback builder")
 
-    monkeypatch.setattr(dispatcher_module, "callback_body", broken)
+    monkeypatch.setattr(attempt_module, "callback_body", broken)
     _, answer = await gateway("disbursements", payout_body())
     assert answer["code"] == "0000"
     with caplog.at_level(logging.ERROR, "vexora_sandbox.callbacks"):

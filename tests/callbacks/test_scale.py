@@ -87,7 +87,7 @@ async def test_ten_thousand_pending_callbacks_are_one_heap_and_one_task(
     assert len(asyncio.all_tasks()) == before
     assert len(dispatcher_tasks()) == 1
     assert dispatcher.pending_count == 10_000
-    heap = dispatcher._heap
+    heap = dispatcher._schedule._heap
     assert len(heap) == 10_000
     assert all(heap[(i - 1) // 2][:2] <= heap[i][:2] for i in range(1, len(heap)))
     assert heap[0][0] == min(item[0] for item in heap) == START + 60
@@ -111,7 +111,7 @@ async def test_the_earliest_of_many_is_sent_first(
         remark="",
     )
     client.app[keys.DISPATCHER].schedule(order, (CallbackSpec(after=1, status="0000"),))
-    assert heapq.nsmallest(1, client.app[keys.DISPATCHER]._heap)[0][2].order is order
+    assert heapq.nsmallest(1, client.app[keys.DISPATCHER]._schedule._heap)[0][2].order is order
     await client.app[keys.DISPATCHER].advance(1)
     assert merchant.received == 1
     assert client.app[keys.DISPATCHER].pending_count == 5_000

@@ -45,9 +45,9 @@ def signed_payload(
     return body, jsonout.fast_bytes(body)
 
 
-def origin_of(url: str) -> http.Origin | None:
-    """Where ``url`` goes, for the per-origin cap; None when it cannot be used at all."""
+def destination_of(url: str) -> http.Destination | None:
+    """Where ``url`` goes, for the per-destination cap; None when it cannot be used at all."""
     try:
-        return http.parse_url(target(url)).origin
+        return http.parse_url(target(url)).destination
     except ValueError:
         return None

@@ -1,11 +1,12 @@
 """The callback dispatcher (design rule 7).
 
-Pending callbacks live in one heap keyed by due time, served by one task that moves, per
-wake-up, every callback already due to its origin's queue and starts what
-``callbacks.lanes`` hands out: at most ``callback_concurrency`` attempts at once, shared
-fairly between origins so that hanging merchants cannot take every slot. Attempts go over
-``callbacks.http.Client`` (keep-alive, bounded reads), each bounded by
-``callback_timeout``. Nothing here sleeps per order.
+Pending callbacks live in one heap keyed by due time (``callbacks.schedule``), served by
+one task that moves, per wake-up, every callback already due to its destination's queue
+and starts what ``callbacks.lanes`` hands out: at most ``callback_concurrency`` attempts at
+once, shared fairly between destinations so that hanging merchants cannot take every slot.
+``callbacks.attempt`` prepares each attempt and keeps its outcome; the HTTP exchange runs
+in the delivery process or on this loop (``callback_delivery``), each bounded by
+``callback_timeout``. Nothing here sleeps per order; an attempt on its way is a future.
 
 Cancelling lives here alone: ``cancel_order``, ``cancel_merchant`` and ``cancel_all``,
 and ``drain`` to wait for the attempts already on the wire. Every attempt also checks the
@@ -23,27 +24,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
+import functools
 import logging
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from vexora_sandbox.callbacks import http
-from vexora_sandbox.callbacks.body import callback_body, origin_of, signed_payload, target
-from vexora_sandbox.callbacks.delivery import (
-    Delivery,
-    DeliveryLog,
-    attempt_record,
-    record_size,
-    size_estimate,
-)
+from vexora_sandbox.callbacks import http, process
+from vexora_sandbox.callbacks.attempt import Attempts, Started
+from vexora_sandbox.callbacks.body import destination_of
+from vexora_sandbox.callbacks.delivery import Delivery, DeliveryLog, size_estimate
 from vexora_sandbox.callbacks.lanes import Health, Key, Lanes
+from vexora_sandbox.callbacks.schedule import Schedule
 from vexora_sandbox.callbacks.selfcall import OwnAddresses
 from vexora_sandbox.callbacks.waiters import Waiters
 from vexora_sandbox.config import SandboxConfig
-from vexora_sandbox.domain.clock import Clock, epoch_ms
-from vexora_sandbox.domain.orders import Order, default_message
+from vexora_sandbox.domain.clock import Clock
+from vexora_sandbox.domain.orders import Order
 from vexora_sandbox.domain.payments import Payments
 from vexora_sandbox.domain.store import Store
 from vexora_sandbox.events import Events
@@ -71,21 +67,37 @@ class Dispatcher:
         self.store = store
         self.payments = payments
         self.deliveries = DeliveryLog(config.journal_size)
-        self._heap: list[tuple[float, int, Delivery]] = []
-        self._seq = 0
+        self._schedule = Schedule()
         self._wakeup = asyncio.Event()
         self._lanes = Lanes(config.callback_concurrency)
-        self._running: dict[Delivery, asyncio.Task[None]] = {}
+        self._running: dict[Delivery, asyncio.Future[http.Answer]] = {}
         self._waiters = Waiters()
         # Where the sandbox itself listens: callbacks are never sent there (callbacks.selfcall).
         self.own = OwnAddresses()
-        self._client = http.Client(
-            max_idle_per_origin=self._lanes.caps["good"], refuse=self.own.refusal
+        idle = self._lanes.caps["good"]
+        self.mode = process.chosen_mode(config.callback_delivery)
+        self._process: process.ProcessClient | None = None
+        self._client: http.Client | process.ProcessClient
+        if self.mode == "process":
+            self._client = self._process = process.ProcessClient(
+                max_idle_per_destination=idle, own=self.own
+            )
+        else:
+            self._client = http.Client(max_idle_per_destination=idle, refuse=self.own.refusal)
+        self._attempts = Attempts(
+            config=config,
+            clock=clock,
+            store=store,
+            payments=payments,
+            deliveries=self.deliveries,
+            events=self.events,
+            waiters=self._waiters,
+            client=self._client,
+            retry=self._push,
+            changed=self._changed,
         )
         self._task: asyncio.Task[None] | None = None
         self._taken = 0  # deliveries taken from the heap to be attempted
-        self.delivered = 0
-        self.failed_attempts = 0
         # Told of every new or changed delivery, to keep them elsewhere (--state).
         self.observer: Callable[[Delivery], None] | None = None
 
@@ -118,9 +130,9 @@ class Dispatcher:
                 self._push(delivery)
 
     def _push(self, delivery: Delivery) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (delivery.due_at, self._seq, delivery))
-        if self._heap[0][2] is delivery:
+        if self._process is not None:
+            self._process.warm()
+        if self._schedule.push(delivery):
             self._wakeup.set()
 
     def scaled(self, seconds: float) -> float:
@@ -192,18 +204,6 @@ class Dispatcher:
         for delivery in self._running:
             if match(delivery):
                 delivery.cancelled = True
-        kept: list[tuple[float, int, Delivery]] = []
-        dropped = 0
-        for item in self._heap:
-            if match(item[2]):
-                item[2].cancelled = True
-                self._changed(item[2])
-                dropped += 1
-            else:
-                kept.append(item)
-        if dropped:
-            heapq.heapify(kept)
-            self._heap = kept
 
         def waiting(d: Delivery) -> bool:
             if match(d):
@@ -212,34 +212,34 @@ class Dispatcher:
                 return True
             return False
 
-        dropped += self._lanes.drop(waiting)
+        dropped = len(self._schedule.drop(waiting)) + self._lanes.drop(waiting)
         self._wakeup.set()
         return dropped
 
     async def drain(self, merchant_no: str | None = None, *, timeout: float) -> None:
         """Wait until the attempts on the wire (of one merchant, or all) are over; after
         ``timeout`` seconds, stop those still running."""
-        tasks = [
-            task
-            for delivery, task in self._running.items()
+        answers = [
+            answer
+            for delivery, answer in self._running.items()
             if merchant_no is None or delivery.order.merchant_no == merchant_no
         ]
-        if not tasks:
+        if not answers:
             return
-        _, late = await asyncio.wait(tasks, timeout=timeout)
-        for task in late:
-            task.cancel()
+        _, late = await asyncio.wait(answers, timeout=timeout)
+        for answer in late:
+            answer.cancel()
         if late:
             await asyncio.wait(late)
 
     def _pending_deliveries(self) -> Iterable[Delivery]:
-        yield from (item[2] for item in self._heap)
+        yield from self._schedule
         yield from self._lanes
         yield from (d for d in self.deliveries if d.pending)
 
     @property
     def pending_count(self) -> int:
-        return len(self._heap) + self._lanes.waiting
+        return len(self._schedule) + self._lanes.waiting
 
     @property
     def in_flight_count(self) -> int:
@@ -256,8 +256,8 @@ class Dispatcher:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         running = list(self._running.values())
-        for task in running:
-            task.cancel()
+        for answer in running:
+            answer.cancel()
         await asyncio.gather(*running, return_exceptions=True)
         undelivered = list({id(d): d for d in self._pending_deliveries()}.values())
         if undelivered:
@@ -276,8 +276,9 @@ class Dispatcher:
             self._wakeup.clear()
             self._launch()
             timeout: float | None = None  # woken by a new head, a cancel or a free slot
-            if self._heap and not self._full and not self.clock.manual:
-                timeout = max(0.0, self._heap[0][0] - self.clock.now())
+            first = self._schedule.first_due()
+            if first is not None and not self._full and not self.clock.manual:
+                timeout = max(0.0, first - self.clock.now())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._wakeup.wait()
@@ -287,36 +288,53 @@ class Dispatcher:
         return len(self._running) >= self.config.callback_concurrency
 
     def _launch(self) -> None:
-        """Queue every callback already due by origin, and start what the lanes allow."""
-        now = self.clock.now()
-        while self._heap and self._heap[0][0] <= now:
-            delivery = heapq.heappop(self._heap)[2]
+        """Queue every callback already due by destination, and start what the lanes allow."""
+        for delivery in self._schedule.take_due(self.clock.now()):
             self._taken += 1
             if not delivery.cancelled:
-                self._lanes.add(delivery, origin_of(delivery.url))
+                self._lanes.add(delivery, destination_of(delivery.url))
         while not self._full:
             picked = self._lanes.next()
             if picked is None:
                 return
             delivery, key, counted = picked
-            self._running[delivery] = asyncio.create_task(self._fire(delivery, key, counted))
+            started = None
+            try:
+                started = self._attempts.start(delivery)
+            except Exception as exc:  # our own bug: record it, keep the dispatcher alive
+                self._bug(delivery, exc)
+            if started is None:
+                self._lanes.finish(key, counted, None)
+                continue
+            self._running[delivery] = started.answer
+            done = functools.partial(self._finished, delivery, key, counted, started)
+            started.answer.add_done_callback(done)
 
-    async def _fire(self, delivery: Delivery, key: Key, counted: Health) -> None:
-        """One attempt (building the body first when it falls due); holds a slot."""
+    def _finished(
+        self,
+        delivery: Delivery,
+        key: Key,
+        counted: Health,
+        started: Started,
+        answer: asyncio.Future[http.Answer],
+    ) -> None:
+        """An attempt's answer came (or it was stopped: no record then); frees its slot."""
         answered: bool | None = None
         try:
-            answered = await self._attempt(delivery)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # our own bug: record it, keep the dispatcher alive
-            logger.exception("callback %s failed inside the sandbox", delivery.id)
-            self.errors.append(exc)
-            delivery.gave_up = True
-            self._changed(delivery)
+            if not answer.cancelled():
+                answered = self._attempts.record(delivery, started, answer.result())
+        except Exception as exc:  # our own bug, here or in the delivery process
+            self._bug(delivery, exc)
         finally:
             self._running.pop(delivery, None)
             self._lanes.finish(key, counted, answered)
             self._wakeup.set()
+
+    def _bug(self, delivery: Delivery, exc: Exception) -> None:
+        logger.error("callback %s failed inside the sandbox", delivery.id, exc_info=exc)
+        self.errors.append(exc)
+        delivery.gave_up = True
+        self._changed(delivery)
 
     async def _finish_due(self) -> None:
         """Start everything due now and wait until all of it, and all under way, is done."""
@@ -340,92 +358,12 @@ class Dispatcher:
         taken = self._taken
         while True:
             await self._finish_due()
-            if not (self._heap and self._heap[0][0] <= until):
+            first = self._schedule.first_due()
+            if first is None or first > until:
                 break
-            set_time(max(self._heap[0][0], self.clock.now()))
+            set_time(max(first, self.clock.now()))
         set_time(until)
         return self._taken - taken
-
-    # --- one attempt -----------------------------------------------------------------
-
-    def _prepare(self, delivery: Delivery) -> None:
-        """Apply the status to the order and build the body, the first time it falls due."""
-        spec = delivery.spec
-        assert spec is not None
-        order = delivery.order
-        message = spec.message or default_message(spec.status)
-        if delivery.applied is None:
-            change = self.payments.change_status(
-                order, spec.status, message, paid_amount=spec.amount
-            )
-            delivery.applied = change is not None
-        body = callback_body(order, spec.status, message, self.clock.now(), spec.amount)
-        secret = self.store.merchant(order.merchant_no).secret
-        delivery.body, delivery.payload = signed_payload(body, secret, spec.sign)
-        # Kept before it is sent: a retry after a restart repeats these bytes.
-        self._changed(delivery)
-
-    def _current(self, delivery: Delivery) -> bool:
-        """Whether the merchant's state is still the one ``delivery`` was made for."""
-        return delivery.generation == self.store.generation(delivery.order.merchant_no)
-
-    async def _attempt(self, delivery: Delivery) -> bool | None:
-        """One attempt: whether an HTTP answer came back; None when none was made."""
-        if delivery.cancelled or not self._current(delivery):
-            delivery.cancelled = True  # a reset came between its start and its run
-            return None
-        if delivery.payload is None:
-            self._prepare(delivery)
-        assert delivery.payload is not None
-        number = len(delivery.attempts) + 1
-        at = epoch_ms(self.clock.now())
-        started = time.perf_counter()
-        # Redirects are not followed: a 3xx is an answer that is not "OK".
-        answer = await self._client.post(
-            target(delivery.url),
-            delivery.payload,
-            timeout=self.config.callback_timeout,
-            max_response=self.config.callback_max_response,
-        )
-        record = attempt_record(
-            number, at, time.perf_counter() - started, answer, self.config.callback_ack
-        )
-        if record["acknowledged"]:
-            delivery.acknowledged = True
-            delivery.next_attempt_at = None
-            self.delivered += 1
-        else:
-            self._unacknowledged(delivery, number, refused=answer.refused)
-        record["nextAttemptAt"] = (
-            None if delivery.next_attempt_at is None else epoch_ms(delivery.next_attempt_at)
-        )
-        delivery.attempts.append(record)
-        self.deliveries.grew(delivery, record_size(record))
-        self.events.attempt(delivery, record)
-        self._changed(delivery)
-        self._waiters.notify(delivery)
-        return answer.status is not None
-
-    def _unacknowledged(self, delivery: Delivery, number: int, *, refused: bool) -> None:
-        self.failed_attempts += 1
-        retries = self.config.callback_retries
-        delivery.next_attempt_at = None
-        if delivery.cancelled or not self._current(delivery):
-            delivery.cancelled = True  # a cancel or reset while this attempt was on the wire
-        elif refused:  # the sandbox itself: the same answer every time, so no retry
-            delivery.gave_up = True
-        elif number <= len(retries):
-            delivery.next_attempt_at = self.clock.now() + self.scaled(retries[number - 1])
-            delivery.due_at = delivery.next_attempt_at
-            self._push(delivery)
-        else:
-            delivery.gave_up = True
-            logger.warning(
-                "callback %s for %s gave up after %d attempts",
-                delivery.id,
-                delivery.order.trade_no,
-                number,
-            )
 
     # --- waiting ---------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 Standard library only, on asyncio streams. Built for the dispatcher's one job, where the
 aiohttp client cost ~300-450 us of CPU per callback: one pre-built request head per URL,
 one write per request, keep-alive connections pooled per (scheme, host, port), redirects
-never followed, no proxies, no cookies. How many requests run at once, per origin and in
-all, is the caller's to decide (``callbacks.lanes``); a connection to an address the
+never followed, no proxies, no cookies. How many requests run at once, per destination
+and in all, is the caller's to decide (``callbacks.lanes``); a connection to an address the
 ``refuse`` hook names is closed before any byte is sent. Every failure is returned as an
 ``Answer.error`` text for the callback journal, never raised; only a bug (or a
 cancellation) propagates.
@@ -45,7 +45,10 @@ _PRINTABLE = re.compile(r"[!-~]+")
 
 
 @dataclass(frozen=True, slots=True)
-class Origin:
+class Destination:
+    """Where a callback goes: one pool of connections, one lane (``callbacks.lanes``) each.
+    Not named origin: ``Delivery.origin`` is what made a callback (scenario, replay, ...)."""
+
     scheme: str
     host: str
     port: int
@@ -57,7 +60,7 @@ class Origin:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    origin: Origin
+    destination: Destination
     head: bytes  # request line and headers up to (not including) Content-Length
 
 
@@ -69,6 +72,7 @@ class Answer:
     body: bytes = b""
     error: str | None = None
     refused: bool = False  # not sent: the ``refuse`` hook named the address
+    elapsed: float = 0.0  # seconds the attempt took, measured where it was made
 
 
 class _Refused(Exception):
@@ -77,7 +81,7 @@ class _Refused(Exception):
 
 @lru_cache(maxsize=4096)
 def parse_url(url: str) -> Target:
-    """The origin and request head for ``url``; ValueError when it cannot be used."""
+    """The destination and request head for ``url``; ValueError when it cannot be used."""
     if not _PRINTABLE.fullmatch(url):
         raise ValueError("the URL is empty or not percent-encoded printable ASCII")
     parts = urlsplit(url)
@@ -93,7 +97,7 @@ def parse_url(url: str) -> Target:
     path = "" if cut < 0 else rest[cut:].split("#", 1)[0]
     if not path.startswith("/"):
         path = "/" + path
-    origin = Origin(scheme, host, port)
+    destination = Destination(scheme, host, port)
     shown = f"[{host}]" if ":" in host else host
     if port != _DEFAULT_PORTS[scheme]:
         shown += f":{port}"
@@ -107,7 +111,7 @@ def parse_url(url: str) -> Target:
     if parts.username is not None:
         user = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         lines.append("Authorization: Basic " + base64.b64encode(user.encode()).decode())
-    return Target(origin, ("\r\n".join(lines) + "\r\n").encode("ascii"))
+    return Target(destination, ("\r\n".join(lines) + "\r\n").encode("ascii"))
 
 
 class _Stale(Exception):
@@ -116,7 +120,7 @@ class _Stale(Exception):
 
 @dataclass(eq=False, slots=True)
 class _Connection:
-    origin: Origin
+    destination: Destination
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     idle_since: float = 0.0
@@ -138,22 +142,31 @@ class Client:
     def __init__(
         self,
         *,
-        max_idle_per_origin: int = 32,
+        max_idle_per_destination: int = 32,
         ssl_context: ssl.SSLContext | None = None,
         refuse: Callable[[tuple[str, int]], str | None] | None = None,
     ) -> None:
-        self.max_idle_per_origin = max(1, max_idle_per_origin)
+        self.max_idle_per_destination = max(1, max_idle_per_destination)
         self._ssl = ssl_context
         self._refuse = refuse
-        self._idle: dict[Origin, deque[_Connection]] = {}
+        self._idle: dict[Destination, deque[_Connection]] = {}
         self._idle_total = 0
         self._busy: set[_Connection] = set()
         self._closed = False
         self.connections_opened = 0
 
+    def submit(
+        self, url: str, body: bytes, *, timeout: float, max_response: int
+    ) -> asyncio.Future[Answer]:
+        """``post`` as a task: what the dispatcher waits on (``ProcessClient`` has it too)."""
+        return asyncio.ensure_future(
+            self.post(url, body, timeout=timeout, max_response=max_response)
+        )
+
     async def post(self, url: str, body: bytes, *, timeout: float, max_response: int) -> Answer:
         """POST ``body`` to ``url``: the whole exchange within ``timeout`` seconds, at most
         ``max_response`` body bytes read."""
+        started = time.perf_counter()
         try:
             target = parse_url(url)
         except ValueError as exc:
@@ -170,18 +183,19 @@ class Client:
         except Failed as exc:
             error = str(exc)
         except _Refused as exc:
-            return Answer(error=str(exc), refused=True)
-        return Answer(reading.status, b"".join(reading.chunks), error)
+            return Answer(error=str(exc), refused=True, elapsed=time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        return Answer(reading.status, b"".join(reading.chunks), error, elapsed=elapsed)
 
     async def _exchange(self, target: Target, body: bytes, limit: int, reading: Reading) -> bool:
         request = b"%sContent-Length: %d\r\n\r\n%s" % (target.head, len(body), body)
-        pooled = self._take(target.origin)
+        pooled = self._take(target.destination)
         if pooled is not None:
             try:
                 return await self._on(pooled, request, limit, reading)
             except _Stale:
                 pass  # the merchant saw nothing of it: once more on a fresh connection
-        connection = await self._connect(target.origin)
+        connection = await self._connect(target.destination)
         try:
             return await self._on(connection, request, limit, reading)
         except _Stale:
@@ -215,31 +229,31 @@ class Client:
             else:
                 connection.abort()
 
-    async def _connect(self, origin: Origin) -> _Connection:
+    async def _connect(self, destination: Destination) -> _Connection:
         context = None
-        if origin.scheme == "https":
+        if destination.scheme == "https":
             if self._ssl is None:
                 self._ssl = ssl.create_default_context()
             context = self._ssl
         try:
             reader, writer = await asyncio.open_connection(
-                origin.host,
-                origin.port,
+                destination.host,
+                destination.port,
                 ssl=context,
-                server_hostname=origin.host if context else None,
+                server_hostname=destination.host if context else None,
                 limit=MAX_HEADER_BYTES,
             )
         except ConnectionRefusedError:
-            raise Failed(f"connection refused by {origin}") from None
+            raise Failed(f"connection refused by {destination}") from None
         except socket.gaierror as exc:
-            raise Failed(f"cannot resolve {origin.host}: {exc.strerror or exc}") from None
+            raise Failed(f"cannot resolve {destination.host}: {exc.strerror or exc}") from None
         except ssl.SSLCertVerificationError as exc:
             reason = exc.verify_message or exc.reason
-            raise Failed(f"TLS certificate of {origin} not accepted: {reason}") from None
+            raise Failed(f"TLS certificate of {destination} not accepted: {reason}") from None
         except ssl.SSLError as exc:
-            raise Failed(f"TLS handshake with {origin} failed: {exc.reason or exc}") from None
+            raise Failed(f"TLS handshake with {destination} failed: {exc.reason or exc}") from None
         except OSError as exc:
-            raise Failed(f"cannot connect to {origin}: {exc.strerror or exc}") from None
+            raise Failed(f"cannot connect to {destination}: {exc.strerror or exc}") from None
         if self._refuse is not None:
             peer = writer.get_extra_info("peername")
             refusal = None if not peer else self._refuse((str(peer[0]), int(peer[1])))
@@ -250,12 +264,12 @@ class Client:
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.connections_opened += 1
-        return _Connection(origin, reader, writer)
+        return _Connection(destination, reader, writer)
 
     # --- the pool --------------------------------------------------------------------
 
-    def _take(self, origin: Origin) -> _Connection | None:
-        idle = self._idle.get(origin)
+    def _take(self, destination: Destination) -> _Connection | None:
+        idle = self._idle.get(destination)
         now = time.monotonic()
         while idle:
             connection = idle.pop()
@@ -266,18 +280,18 @@ class Client:
         return None
 
     def _give_back(self, connection: _Connection) -> None:
-        idle = self._idle.setdefault(connection.origin, deque())
-        if len(idle) >= self.max_idle_per_origin or self._idle_total >= MAX_IDLE_TOTAL:
+        idle = self._idle.setdefault(connection.destination, deque())
+        if len(idle) >= self.max_idle_per_destination or self._idle_total >= MAX_IDLE_TOTAL:
             connection.writer.close()
             return
         connection.idle_since = time.monotonic()
         idle.append(connection)
         self._idle_total += 1
 
-    def idle_count(self, origin: Origin | None = None) -> int:
-        if origin is None:
+    def idle_count(self, destination: Destination | None = None) -> int:
+        if destination is None:
             return self._idle_total
-        return len(self._idle.get(origin, ()))
+        return len(self._idle.get(destination, ()))
 
     async def close(self) -> None:
         """Close every pooled connection; requests still running abort theirs when done."""

@@ -1,17 +1,19 @@
-"""Fair sharing of the callback slots between origins (the one home of the per-origin cap).
+"""Fair sharing of the callback slots between destinations (the one home of the
+per-destination cap).
 
-Due callbacks wait in one queue per origin (scheme, host, port); origins take turns,
-round-robin, so no origin's backlog holds back another's. What an origin may hold at once
-depends on how it behaved last (sandbox choice; no gateway page decides):
+Due callbacks wait in one queue per destination (``http.Destination``: scheme, host, port);
+destinations take turns, round-robin, so no destination's backlog holds back another's.
+What a destination may hold at once depends on how it behaved last (sandbox choice; no
+gateway page decides):
 
 - ``good`` (its last attempt got an HTTP answer, any status): up to half the slots;
-- ``new`` (no attempt finished yet): up to an eighth of the slots, and all new origins
+- ``new`` (no attempt finished yet): up to an eighth of the slots, and all new destinations
   together up to a quarter;
 - ``failing`` (its last attempt got no answer: a timeout, a refused connection): one
-  attempt at a time, and all failing origins together up to a quarter.
+  attempt at a time, and all failing destinations together up to a quarter.
 
-So origins that do not answer never hold more than half of the slots, however many they
-are, and an origin that answers is never kept waiting behind them for longer than one
+So destinations that do not answer never hold more than half of the slots, however many they
+are, and a destination that answers is never kept waiting behind them for longer than one
 attempt of theirs. Nothing here does I/O; the dispatcher starts what ``next`` hands out.
 """
 
@@ -22,12 +24,12 @@ from collections.abc import Callable, Iterator
 from typing import Literal
 
 from vexora_sandbox.callbacks.delivery import Delivery
-from vexora_sandbox.callbacks.http import Origin
+from vexora_sandbox.callbacks.http import Destination
 
 Health = Literal["good", "new", "failing"]
 HEALTHS: tuple[Health, ...] = ("good", "new", "failing")
-Key = Origin | None  # None: a URL that cannot be used (fails at once, holds no connection)
-REMEMBERED_ORIGINS = 4096  # health kept for this many origins, the least recent forgotten
+Key = Destination | None  # None: a URL that cannot be used (fails at once, holds no connection)
+REMEMBERED_DESTINATIONS = 4096  # health kept for this many destinations, the least recent forgotten
 
 
 class Lanes:
@@ -45,8 +47,8 @@ class Lanes:
         self._pool_busy: dict[Health, int] = {"new": 0, "failing": 0}
         self._queues: dict[Key, deque[Delivery]] = {}
         self._turns: dict[Health, deque[Key]] = {h: deque() for h in HEALTHS}
-        self._capped: set[Key] = set()  # origins with work, at their own cap
-        self._listed: set[Key] = set()  # origins in a turn queue or capped
+        self._capped: set[Key] = set()  # destinations with work, at their own cap
+        self._listed: set[Key] = set()  # destinations in a turn queue or capped
         self._busy: dict[Key, int] = {}
         self._health: OrderedDict[Key, Health] = OrderedDict()
         self._next_class = 0
@@ -64,7 +66,7 @@ class Lanes:
         return self._busy.get(key, 0)
 
     def add(self, delivery: Delivery, key: Key) -> None:
-        """A due delivery waits for its origin's turn."""
+        """A due delivery waits for its destination's turn."""
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = deque()
@@ -81,7 +83,8 @@ class Lanes:
             self._turns[self.health(key)].append(key)
 
     def next(self) -> tuple[Delivery, Key, Health] | None:
-        """The next delivery to start (its origin and the class it is counted in), or None."""
+        """The next delivery to start (its destination and the class it is counted in), or
+        None."""
         for step in range(len(HEALTHS)):
             health = HEALTHS[(self._next_class + step) % len(HEALTHS)]
             if health in self.pools and self._pool_busy[health] >= self.pools[health]:
@@ -134,7 +137,7 @@ class Lanes:
         if answered is not None and key is not None:
             self._health[key] = "good" if answered else "failing"
             self._health.move_to_end(key)
-            if len(self._health) > REMEMBERED_ORIGINS:
+            if len(self._health) > REMEMBERED_DESTINATIONS:
                 self._health.popitem(last=False)
         if key in self._capped and busy < self._cap(key):
             self._capped.discard(key)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -60,9 +61,17 @@ class OwnAddresses:
         self._exact: set[Address] = set()
         self._wildcard_ports: set[int] = set()
         self.ports: set[int] = set()
+        self.added: dict[Address, None] = {}  # as given, in order: for the delivery process
+        # Told of each address the first time it is added (callbacks.process forwards it).
+        self.listener: Callable[[str, int], None] | None = None
 
     def add(self, host: str, port: int) -> None:
         """A listening socket, or the local address of a connection the sandbox accepted."""
+        if (host, port) in self.added:
+            return
+        self.added[(host, port)] = None
+        if self.listener is not None:
+            self.listener(host, port)
         self.ports.add(port)
         ip = _ip(host)
         if host in _WILDCARDS or (ip is not None and ip.is_unspecified):
