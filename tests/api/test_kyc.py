@@ -86,3 +86,44 @@ async def test_an_area_without_kyc_says_so(client: Client) -> None:
     )
     assert response.status == 404
     assert (await response.json())["msg"] == "the kenya area does not offer kycApplyFor"
+
+
+# Australia's kyc page (https://docs.vexora.com/guide/areas/Australia/kyc/): JSON, its
+# request example as printed (its sign re-made with the sandbox's secret).
+AUSTRALIA = {
+    "timestamp": "1732988442913",
+    "userId": "jack001",
+    "callBackUrl": "https://xxxxxx/xx/xxx",
+}
+
+
+async def test_australias_json_application_gets_the_pages_answer(client: Client) -> None:
+    body = {**AUSTRALIA, "sign": sign(AUSTRALIA, SECRET)}
+    response = await client.post(
+        "/australia/v1/vexora/kycApplyFor", json=body, headers={"merchantNo": MERCHANT_NO}
+    )
+    assert response.status == 200
+    answer = await response.json()
+    assert (answer["code"], answer["msg"], answer["success"]) == ("0000", "success", True)
+    assert isinstance(answer["timestamp"], int)
+    data = answer["data"]
+    # The page's table: kycNumber, authenticationStatus (0 pending certification),
+    # message, authenticationUrl; its example: "kycNumber": "79x7p10nh4xd121m".
+    assert list(data) == ["kycNumber", "authenticationStatus", "message", "authenticationUrl"]
+    assert len(data["kycNumber"]) == 16 and data["kycNumber"].isalnum()
+    assert (data["authenticationStatus"], data["message"], data["authenticationUrl"]) == (
+        "0",
+        "Pending certification",
+        "",
+    )
+
+
+async def test_australias_application_needs_its_callback_url(client: Client) -> None:
+    fields = {k: v for k, v in AUSTRALIA.items() if k != "callBackUrl"}
+    response = await client.post(
+        "/australia/v1/vexora/kycApplyFor",
+        json={**fields, "sign": sign(fields, SECRET)},
+        headers={"merchantNo": MERCHANT_NO},
+    )
+    answer = await response.json()
+    assert (answer["code"], answer["msg"]) == ("8000", "callBackUrl is required but missing")
