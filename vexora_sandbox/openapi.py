@@ -52,6 +52,13 @@ _AMOUNT_ENDPOINT_DATA: dict[str, str] = {
     Endpoint.PAY_IN_SUBMIT: "Submitted",
     Endpoint.KYC_APPLY_FOR: "KycApplied",
 }
+# The area pages that send an endpoint as a multipart form instead of JSON: Japan's KYC
+# application "Content-Type: multipart/form-data" with files
+# (https://docs.vexora.com/guide/areas/Japan/kyc/); Australia's is JSON
+# (https://docs.vexora.com/guide/areas/Australia/kyc/). The sandbox reads both at this
+# endpoint (api.checks), so a form area lists JSON second.
+FORM_AREAS: dict[str, frozenset[str]] = {Endpoint.KYC_APPLY_FOR: frozenset({"japan"})}
+FORM = "multipart/form-data"
 
 
 def _plain(value: Decimal) -> str:
@@ -235,10 +242,7 @@ def _operation(prefix: str, area: Area, endpoint: str, rules: EndpointRules) -> 
             "is the gateway's system exception."
         ),
         "parameters": [{"$ref": "#/components/parameters/MerchantNo"}],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": request_schema(rules)}},
-        },
+        "requestBody": {"required": True, "content": _bodies(area, endpoint, rules)},
         "responses": {
             "200": {
                 "description": "The envelope: code 0000 (data set), 8000 or 5000 (data null)",
@@ -251,6 +255,20 @@ def _operation(prefix: str, area: Area, endpoint: str, rules: EndpointRules) -> 
         },
     }
     return operation
+
+
+def _bodies(area: Area, endpoint: str, rules: EndpointRules) -> Schema:
+    """The request body's media types: JSON, or the page's multipart form first."""
+    schema = request_schema(rules)
+    json_body = {"application/json": {"schema": schema}}
+    if area.name not in FORM_AREAS.get(endpoint, ()):
+        return json_body
+    form = {
+        **schema,
+        "description": "The page's form fields; any file parts besides them are taken, "
+        "journaled by name and size, and not signed",
+    }
+    return {FORM: {"schema": form}, **json_body}
 
 
 def gateway_paths(areas: Mapping[str, Area], only: str | None = None) -> dict[str, Schema]:

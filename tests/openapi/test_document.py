@@ -233,3 +233,24 @@ def test_the_envelope_of_a_real_answer_conforms() -> None:
     answer = {"msg": "success", "code": "0000", "timestamp": 1, "success": True, "data": None}
     assert jsonschema.Draft202012Validator(envelope).is_valid(answer)
     assert not jsonschema.Draft202012Validator(envelope).is_valid({**answer, "code": "9999"})
+
+
+def test_each_kyc_application_has_the_media_type_of_its_page() -> None:
+    # Japan's kyc page sends a multipart form (files beside the fields); the sandbox also
+    # reads JSON there. Australia's kyc page sends JSON only.
+    japan = FULL["paths"]["/japan/v1/vexora/kycApplyFor"]["post"]["requestBody"]["content"]
+    assert list(japan) == ["multipart/form-data", "application/json"]
+    form = japan["multipart/form-data"]["schema"]
+    assert form["required"] == ["userId", "callBackUrl", "usernameFurigana", "timestamp", "sign"]
+    assert "file parts" in form["description"]
+    australia = FULL["paths"]["/australia/v1/vexora/kycApplyFor"]["post"]["requestBody"]
+    assert list(australia["content"]) == ["application/json"]
+    schema = australia["content"]["application/json"]["schema"]
+    assert schema["required"] == ["userId", "callBackUrl", "timestamp", "sign"]
+    # Every other gateway operation takes JSON only.
+    others = {
+        path: list(item["post"]["requestBody"]["content"])
+        for path, item in FULL["paths"].items()
+        if not path.startswith("/_sandbox") and path != "/japan/v1/vexora/kycApplyFor"
+    }
+    assert set(map(tuple, others.values())) == {("application/json",)}

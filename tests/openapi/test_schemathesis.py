@@ -55,9 +55,10 @@ def _fuzzable(doc: dict[str, Any]) -> dict[str, Any]:
     for path, item in doc["paths"].items():
         if path.startswith("/_sandbox"):
             continue
-        body = item["post"]["requestBody"]["content"]["application/json"]["schema"]
-        if len(body.get("allOf", ())) > MAX_CONDITIONALS:
-            del body["allOf"]
+        for content in item["post"]["requestBody"]["content"].values():
+            body = content["schema"]
+            if len(body.get("allOf", ())) > MAX_CONDITIONALS:
+                del body["allOf"]
     return doc
 
 
