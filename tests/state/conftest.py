@@ -100,8 +100,13 @@ def make_version(state_file: str, version: int) -> None:
         if version < 2:
             db.execute("DROP TABLE merchants")
         db.execute(VERSION_2_ORDERS)
-        marks = ", ".join("?" * len(ORDERS.columns))
-        db.executemany(f"INSERT INTO orders ({', '.join(ORDERS.columns)}) VALUES ({marks})", rows)
+        # Version 2 had every column of codecs.ORDERS but the last, the repeated payments.
+        columns = ORDERS.columns[:-1]
+        marks = ", ".join("?" * len(columns))
+        db.executemany(
+            f"INSERT INTO orders ({', '.join(columns)}) VALUES ({marks})",
+            [row[: len(columns)] for row in rows],
+        )
         db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
     db.close()
 

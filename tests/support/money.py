@@ -12,7 +12,14 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.domain.ledger import Ledger
-from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, Order, OrderKind, is_success
+from vexora_sandbox.domain.orders import (
+    PARTIAL,
+    PROCESSING,
+    SUCCESS,
+    Order,
+    OrderKind,
+    is_success,
+)
 from vexora_sandbox.domain.payments import amount_value
 
 
@@ -31,15 +38,8 @@ def _adds_up(ledger: Ledger, orders: list[Order], balance: Decimal) -> None:
     payins = [o for o in orders if o.kind is OrderKind.PAYIN and is_success(o.status)]
     spent = sum((o.amount_value for o in payouts if is_success(o.status)), Decimal(0))
     frozen = sum((o.amount_value for o in payouts if o.status == PROCESSING), Decimal(0))
-    collected = sum(
-        (
-            min(amount_value(o.paid_amount or o.amount), o.amount_value)
-            if o.status == PARTIAL
-            else o.amount_value
-            for o in payins
-        ),
-        Decimal(0),
-    )
+    # The first payment (or its paid part) and every successful repeated payment.
+    collected = sum((pay_in_total(o) for o in payins), Decimal(0))
     shown = ledger.as_wire()
     assert ledger.available >= 0, shown
     assert ledger.freeze >= 0, shown
@@ -51,3 +51,14 @@ def _adds_up(ledger: Ledger, orders: list[Order], balance: Decimal) -> None:
         collected,
         balance,
     )
+
+
+def pay_in_total(order: Order) -> Decimal:
+    """Counted here from the order's own fields, not with the domain's helper."""
+    first = (
+        min(amount_value(order.paid_amount or order.amount), order.amount_value)
+        if order.status == PARTIAL
+        else order.amount_value
+    )
+    again = sum((amount_value(r.amount) for r in order.repeats if r.status == SUCCESS), Decimal(0))
+    return first + again

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from vexora_sandbox import keys
+from vexora_sandbox.api.repeats import AGAIN, again_form, pay_again, refusal
 from vexora_sandbox.domain.orders import (
     FAILED,
     PARTIAL,
@@ -43,6 +44,7 @@ ACTIONS = {"full": SUCCESS, "partial": PARTIAL, "fail": FAILED}
 # The P2P submit: the payer gives the wallet transaction id.
 SUBMIT = "submit"
 DONE = {
+    AGAIN: "Paid again.",
     "full": "Paid in full.",
     "partial": "Paid in part.",
     "fail": "The payment failed.",
@@ -76,7 +78,7 @@ dt{color:#555}dd{margin:0;overflow-wrap:anywhere}
 form{display:grid;gap:.6rem}
 button{font:inherit;padding:.6rem;border:0;border-radius:.3rem;cursor:pointer;color:#fff}
 button:disabled{opacity:.4;cursor:default}
-#pay-full{background:#15803d}#submit-reference{background:#1d4ed8}#pay-part{background:#b45309}#pay-fail{background:#b91c1c}
+#pay-full,#pay-again{background:#15803d}#submit-reference{background:#1d4ed8}#pay-part{background:#b45309}#pay-fail{background:#b91c1c}
 .part{display:flex;gap:.5rem}.part input{flex:1;font:inherit;padding:.5rem}
 .note{padding:.5rem;border-radius:.3rem;background:#e0f2fe}
 .error{padding:.5rem;border-radius:.3rem;background:#fee2e2}
@@ -217,6 +219,9 @@ def render(
     ]
     if order.paid_amount is not None:
         rows.append(_row("Paid", order.paid_amount, "paid"))
+    if order.repeats:
+        paid_again = ", ".join(f"{r.amount} ({r.status})" for r in order.repeats)
+        rows.append(_row("Paid again", paid_again, "paid-again"))
     rows += [
         _row("Order", order.trade_no, "trade-no"),
         _row("Platform order", order.platform_trade_no, "platform-trade-no"),
@@ -241,6 +246,7 @@ def render(
         body.append(f'<p id="result" class="note">{escape(note)}</p>')
     if error:
         body.append(f'<p id="error" class="error">{escape(error)}</p>')
+    again = again_form(order, currency, page_path(order)) if refusal(order) is None else None
     step = submit_step(request.app, order) if waiting else None
     if step is not None:
         field = step[1]
@@ -268,6 +274,8 @@ def render(
             f'<button type="submit" id="pay-fail" name="action" value="fail"{disabled}>'
             "Fail the payment</button></form>"
         )
+    if again is not None:
+        body.append(again)
     back = order.extras.get("returnUrl", "")
     if final and back.lower().startswith(("http://", "https://")):
         body.append(f'<p><a id="return" href="{escape(back)}">Back to the merchant</a></p>')
@@ -339,11 +347,13 @@ async def act(request: web.Request) -> web.StreamResponse:
     action = str(form.get("action", ""))
     if action == SUBMIT:
         return _submit(request, order, str(form.get("reference", "")))
+    if action == AGAIN:
+        return _again(request, order, str(form.get("amount", "")))
     if action not in ACTIONS:
         return render(
             request,
             order,
-            error=f"Unknown action {action!r}; use one of: {', '.join((*ACTIONS, SUBMIT))}.",
+            error=f"Unknown action {action!r}; use one of: {', '.join((*ACTIONS, SUBMIT, AGAIN))}.",
             status=400,
         )
     step = submit_step(request.app, order) if order.awaits_submit else None
@@ -401,3 +411,14 @@ def _submit(request: web.Request, order: Order, given: str) -> web.Response:
         )
     take_reference(request.app, order, step[0], reference)
     raise web.HTTPSeeOther(f"{page_path(order)}?done={SUBMIT}")
+
+
+def _again(request: web.Request, order: Order, given: str) -> web.Response:
+    """The payer pays a paid order again (api.repeats)."""
+    try:
+        pay_again(request.app, order, given)
+    except ValueError as exc:
+        status = 409 if refusal(order) else 400
+        message = str(exc)
+        return render(request, order, error=message[0].upper() + message[1:] + ".", status=status)
+    raise web.HTTPSeeOther(f"{page_path(order)}?done={AGAIN}")

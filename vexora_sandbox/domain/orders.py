@@ -74,6 +74,18 @@ class StatusChange:
 
 
 @dataclass(slots=True)
+class Repeat:
+    """A payment made on a pay-in after its first successful one: Australia's and Mexico's
+    paymentQuery pages record each ("If multiple payments are made for the same order,
+    each additional payment will be recorded"). ``status`` 0000, or a failure code for an
+    attempt that paid nothing."""
+
+    amount: str
+    status: str
+    at: float
+
+
+@dataclass(slots=True)
 class Order:
     """One merchant order. ``amount`` is the text the merchant sent, echoed as-is."""
 
@@ -104,6 +116,8 @@ class Order:
     deferred: list[tuple[float, str, str, str | None]] = field(default_factory=list)
     # What the order's record says happened beside its status history (why no callback).
     notes: list[str] = field(default_factory=list)
+    # Payments after the first successful one, oldest first (domain.payments.pay_again).
+    repeats: list[Repeat] = field(default_factory=list)
 
     def transition(self, status: str, message: str, at: float) -> StatusChange:
         """Move to ``status`` if the table allows it; raise TransitionError otherwise."""

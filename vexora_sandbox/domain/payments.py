@@ -10,8 +10,10 @@ from vexora_sandbox.domain.orders import (
     PARTIAL,
     PAYING,
     PROCESSING,
+    SUCCESS,
     Order,
     OrderKind,
+    Repeat,
     StatusChange,
     default_message,
     is_success,
@@ -41,6 +43,18 @@ def part_of(amount: str) -> str:
     if half <= 0:  # the smallest unit cannot be halved in its own places
         half = (value / 2).normalize()
     return format(half, "f")
+
+
+def collected(order: Order) -> Decimal:
+    """What a pay-in brought in: its first payment (all of it, or the part of a partial
+    payment) and every successful repeated payment; 0 for a payout or an unpaid pay-in."""
+    if order.kind is not OrderKind.PAYIN or not is_success(order.status):
+        return Decimal(0)
+    first = order.amount_value
+    if order.status == PARTIAL and order.paid_amount is not None:
+        first = min(amount_value(order.paid_amount), order.amount_value)
+    again = (amount_value(r.amount) for r in order.repeats if r.status == SUCCESS)
+    return first + sum(again, Decimal(0))
 
 
 # Bangladesh's P2C wallet codes: the payer pays the merchant's official account and the
@@ -166,6 +180,28 @@ class Payments:
         order.awaits_submit = False
         self.store.changed(order)
         return change
+
+    def pay_again(self, order: Order, amount: str, status: str = SUCCESS) -> Repeat:
+        """Another payment on a paid pay-in, recorded on the order; a successful one is
+        collected like the first (it settles after the settlement delay). The order's
+        status and first payment stay as they are. Raises TransitionError for an order
+        that is not a paid pay-in, a status that is no outcome (0015, 0001) or an amount
+        that is not above 0; the callers (api.repeats) say which areas take repeats."""
+        if order.kind is not OrderKind.PAYIN or not is_success(order.status):
+            raise TransitionError(f"order {order.trade_no} is not a paid pay-in")
+        if status in (PROCESSING, PARTIAL):
+            raise TransitionError(f"a repeated payment is {SUCCESS} or a failure, not {status}")
+        value = amount_value(amount)
+        if value <= 0:
+            raise TransitionError(f"a repeated payment's amount must be above 0; got {amount!r}")
+        now = self.clock.now()
+        repeat = Repeat(amount, status, now)
+        order.repeats.append(repeat)
+        if status == SUCCESS:
+            ledger = self.store.ledger(order.merchant_no, order.currency)
+            ledger.collect(value, settle_at=now + self.settlement_delay)
+        self.store.changed(order)
+        return repeat
 
     def defer(self, order: Order, changes: list[tuple[float, str, str, str | None]]) -> None:
         """Status changes for an order that has no notify URL: they happen at their due

@@ -49,6 +49,9 @@ class Shapes:
     # Card payments: a deposit answers ``paymentInfo`` only when the payer must verify
     # (3DS, OTP) on the page it points at; other areas' deposits always carry it.
     payer_verifies: bool = False
+    # A paid pay-in takes more payments, each recorded in the query's answer (Mexico's
+    # paymentList, Australia's paymentDetails); elsewhere a paid order takes none.
+    repeat_payments: bool = False
 
 
 GENERIC = Shapes()
@@ -67,6 +70,7 @@ SHAPES: dict[str, Shapes] = {
         payin_places=(AS_SENT, AS_SENT),
         payout_places=4,
         success_time_on_failure=True,
+        repeat_payments=True,
     ),
     "bangladesh": Shapes(zone="Asia/Dhaka"),
     "brazil": Shapes(zone="America/Sao_Paulo"),
@@ -112,8 +116,9 @@ SHAPES: dict[str, Shapes] = {
         ip_daily_limit=(10, 3),
     ),
     "malaysia": Shapes(zone="Asia/Kuala_Lumpur"),
-    # paymentQuery: amount is the order's, receivedAmount the first payment, paymentList.
-    "mexico": Shapes(zone="America/Mexico_City", payin_amounts="mexico"),
+    # paymentQuery: amount is the order's, receivedAmount the first payment, paymentList
+    # ("Each successful or attempted payment generates a separate record").
+    "mexico": Shapes(zone="America/Mexico_City", payin_amounts="mexico", repeat_payments=True),
     "myanmar": Shapes(zone="Asia/Yangon"),
     "nigeria": Shapes(zone="Africa/Lagos"),
     "pakistan": Shapes(zone="Asia/Karachi"),
@@ -175,3 +180,8 @@ def local_time(seconds: float, area: str) -> str:
     return datetime.fromtimestamp(seconds, _zone(shapes_for(area).zone)).strftime(
         "%Y-%m-%d %H:%M:%S"
     )
+
+
+def repeat_areas() -> list[str]:
+    """The areas whose paid pay-ins take repeated payments."""
+    return sorted(name for name, shapes in SHAPES.items() if shapes.repeat_payments)

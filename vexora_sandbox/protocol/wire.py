@@ -103,24 +103,22 @@ def queried(order: Order) -> dict[str, Any]:
     data: dict[str, Any] = {TRADE_NO: order.trade_no, PLATFORM_TRADE_NO: order.platform_trade_no}
     paid = first_payment(order)
     if order.kind is OrderKind.PAYIN and shapes.payin_amounts == "mexico":
-        # (sandbox choice) an unpaid order's receivedAmount is "0"; one payment per order.
+        # (sandbox choice) an unpaid order's receivedAmount is "0" and its list empty.
         data[AMOUNT] = order.amount
         data["receivedAmount"] = paid or "0"
-        data["paymentList"] = (
+        first = (
             []
             if paid is None or order.success_time is None
-            else [
-                {
-                    AMOUNT: paid,
-                    STATUS: order.status,
-                    SUCCESS_TIME: local_time(order.success_time, order.area),
-                }
-            ]
+            else [_payment(AMOUNT, paid, order.status, order.success_time, order.area)]
         )
+        data["paymentList"] = first + _repeats(order, AMOUNT, None)
     elif order.kind is OrderKind.PAYIN and shapes.payin_amounts == "order-pay":
         whole, part = shapes.payin_places or (None, None)
         data["orderAmount"] = number(order.amount, whole)
         data["payAmount"] = number(paid or "0", part)
+        if order.repeats:
+            # Required "No": only an order paid more than once has it (sandbox choice).
+            data["paymentDetails"] = _repeats(order, "payAmount", part)
     elif order.kind is OrderKind.PAYOUT and shapes.payout_amounts == "order-pay":
         # (sandbox choice) no fees: a payout pays its whole amount.
         data["orderAmount"] = number(order.amount, shapes.payout_places)
@@ -136,6 +134,23 @@ def queried(order: Order) -> dict[str, Any]:
     if order.kind is OrderKind.PAYIN:
         data[REMARK] = order.remark
     return data
+
+
+def _payment(name: str, amount: str | Decimal, status: str, at: float, area: str) -> dict[str, Any]:
+    """One payment record of a query answer (sandbox choice: the pages do not show the
+    items' fields): its amount, its status, and when it succeeded (none for a failed
+    attempt)."""
+    item: dict[str, Any] = {name: amount, STATUS: status}
+    if is_success(status):
+        item[SUCCESS_TIME] = local_time(at, area)
+    return item
+
+
+def _repeats(order: Order, name: str, places: int | None) -> list[dict[str, Any]]:
+    """The order's repeated payments, oldest first, each typed like the first payment."""
+    return [
+        _payment(name, number(r.amount, places), r.status, r.at, order.area) for r in order.repeats
+    ]
 
 
 def _success_time(order: Order, on_failure: bool) -> str | None:

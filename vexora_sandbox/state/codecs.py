@@ -84,9 +84,10 @@ ORDERS = Table(
         "currency",
         "deferred",
         "notes",
+        "repeats",
     ),
     key=("merchant_no", "trade_no"),
-    json_columns=frozenset({"extras", "history", "deferred", "notes"}),
+    json_columns=frozenset({"extras", "history", "deferred", "notes", "repeats"}),
 )
 
 LEDGERS = Table(

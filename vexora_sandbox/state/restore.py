@@ -19,7 +19,14 @@ from operator import itemgetter
 from vexora_sandbox.callbacks.dispatcher import Dispatcher
 from vexora_sandbox.domain.clock import Clock, IdFactory, ManualClock, epoch_ms
 from vexora_sandbox.domain.ledger import Ledger
-from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, Order, OrderKind, is_success
+from vexora_sandbox.domain.orders import (
+    PARTIAL,
+    PROCESSING,
+    SUCCESS,
+    Order,
+    OrderKind,
+    is_success,
+)
 from vexora_sandbox.domain.payments import Payments, amount_value
 from vexora_sandbox.domain.store import MerchantState, Store
 from vexora_sandbox.errors import ConfigError, ConfigProblem, NotFound
@@ -28,7 +35,7 @@ from vexora_sandbox.scenarios.registry import ScenarioRegistry, parse_posted
 from vexora_sandbox.state.backend import Snapshot
 from vexora_sandbox.state.codecs import Row, deliveries_from, ledger_from, merchant_from
 from vexora_sandbox.state.lazy import LazyByPlatform, LazyOrders
-from vexora_sandbox.state.order_rows import KINDS, STORED, order_from
+from vexora_sandbox.state.order_rows import KINDS, STORED, order_from, repeats_of
 
 log = logging.getLogger("vexora_sandbox.state")
 NAMED = 10  # orders named in one problem at most
@@ -126,7 +133,13 @@ def _restore(
         except NotFound:
             continue  # no orders either (checked above): a merchant no longer configured
         restored.openings[merchant_no, currency] = opening
-    problems = check_ledgers(store, restored.openings, source, _sums(counts))
+    frozen, moved = _sums(counts)
+    # Repeated payments (Australia, Mexico) collected too: only rows that have some are read.
+    for row in snapshot.orders:
+        for amount, status in repeats_of(row):
+            if status == SUCCESS:
+                moved[row[_MERCHANT], row[_column("currency")]] += amount_value(amount)
+    problems = check_ledgers(store, restored.openings, source, (frozen, moved))
     if problems:
         raise ConfigError(problems)
     if "ids" in meta:

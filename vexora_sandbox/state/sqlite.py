@@ -99,7 +99,9 @@ def _to_version_3(db: sqlite3.Connection) -> None:
     _execute(db, _SCENARIOS)
     db.execute("ALTER TABLE orders RENAME TO orders_version_2")
     _execute(db, _ORDERS)
-    found = db.execute(f"SELECT {_names(ORDERS)} FROM orders_version_2 ORDER BY rowid")
+    # Version 2 had no repeated payments (codecs.ORDERS' last column): none, then.
+    flat = ", ".join(c if c != "repeats" else "NULL" for c in ORDERS.columns)
+    found = db.execute(f"SELECT {flat} FROM orders_version_2 ORDER BY rowid")
     db.executemany(_UPSERT[STORED.name], map(stored, found.fetchall()))
     db.execute("DROP TABLE orders_version_2")
 

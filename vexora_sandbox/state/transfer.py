@@ -84,6 +84,8 @@ def read_lines(lines: Iterable[str], source: str) -> tuple[dict[str, list[Row]],
             raise TransferError(
                 f"{where}: unknown type {kind!r}; expected one of {', '.join(KINDS)}"
             )
+        if table is ORDERS:
+            record.setdefault("repeats", [])  # exports before repeated payments
         try:
             tables[table.name].append(table.row(record))
         except KeyError as exc:
