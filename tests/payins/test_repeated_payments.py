@@ -1,0 +1,169 @@
+"""Repeated payments on one order: Mexico's and Australia's paymentQuery pages record every
+payment made on an order after the first
+(https://docs.vexora.com/guide/areas/mexico/paymentQuery/,
+https://docs.vexora.com/guide/areas/Australia/paymentQuery/); the payer pays again on the
+hosted page or through the admin API, every other area refuses it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from tests.hardening.money import assert_money_adds_up
+from tests.payins.conftest import TIMESTAMP, funds
+from tests.payins.test_checkout_page import create, press, text_of
+from vexora_sandbox.testing import CallbackReceiver
+
+Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
+Advance = Callable[[float], Awaitable[int]]
+Balance = Callable[..., Awaitable[dict[str, Any]]]
+Client = TestClient[web.Request, web.Application]
+TRADE_NO = "P20261124000001"
+# The tests' clock (tests.conftest.START) in each area's local time.
+MEXICO_TIME = "2025-11-24 10:00:00"
+SYDNEY_TIME = "2025-11-25 03:00:00"
+
+
+async def query(gateway: Gateway, area: str) -> dict[str, Any]:
+    _, answer = await gateway(
+        "queryPayInResult", {"tradeNo": TRADE_NO, "timestamp": TIMESTAMP}, prefix=f"/{area}"
+    )
+    assert answer["code"] == "0000", answer
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+async def test_mexico_pays_again_on_the_page_and_lists_each_payment(
+    gateway: Gateway,
+    client: Client,
+    app: web.Application,
+    receiver: CallbackReceiver,
+    balance: Balance,
+) -> None:
+    path = await create(gateway, "mexico", notify_url=receiver.url)
+    assert text_of(await (await client.get(path)).text(), "pay-full") == "Pay in full"
+    await press(client, path, "full")
+    first = await receiver.await_for(TRADE_NO, timeout=5)
+    assert (first.status, first.body["amount"]) == ("0000", "1000")
+    page = await (await client.get(path)).text()
+    # A paid Mexico order takes more payments: the order's amount is offered first.
+    assert text_of(page, "pay-again") == "Pay again"
+    assert 'id="again-amount" name="amount" inputmode="decimal" value="1000"' in page
+
+    status, location, _ = await press(client, path, "again", "250")
+    assert (status, location) == (303, f"{path}?done=again")
+    again = await receiver.await_for(TRADE_NO, timeout=5, count=2)
+    assert again.sign_valid
+    assert (again.status, again.body["message"], again.body["amount"]) == ("0000", "SUCCESS", "250")
+    page = await (await client.get(location)).text()
+    assert (text_of(page, "result"), text_of(page, "paid-again")) == ("Paid again.", "250 (0000)")
+    assert text_of(page, "status") == "0000"
+
+    data = await query(gateway, "mexico")
+    # amount: the order's, fixed; receivedAmount: the first payment only; paymentList: each.
+    assert (data["amount"], data["receivedAmount"], data["status"]) == ("1000", "1000", "0000")
+    assert data["paymentList"] == [
+        {"amount": "1000", "status": "0000", "successTime": MEXICO_TIME},
+        {"amount": "250", "status": "0000", "successTime": MEXICO_TIME},
+    ]
+    assert await balance(prefix="/mexico") == funds("100000000.00", unsettled="1250.00")
+    assert_money_adds_up(app)
+
+
+async def test_australia_records_the_additional_payments_in_payment_details(
+    gateway: Gateway, client: Client, app: web.Application, receiver: CallbackReceiver
+) -> None:
+    path = await create(gateway, "australia", notify_url=receiver.url, endpoint="deposits")
+    data = await query(gateway, "australia")
+    assert "paymentDetails" not in data  # required "No": an order paid once has none
+    await press(client, path, "partial", "400")
+    await press(client, path, "again", "600")
+    await press(client, path, "again", "50")
+    callbacks = [await receiver.await_for(TRADE_NO, timeout=5, count=n) for n in (1, 2, 3)]
+    assert [(c.status, c.body["amount"]) for c in callbacks] == [
+        ("0001", "400"),
+        ("0000", "600"),
+        ("0000", "50"),
+    ]
+    data = await query(gateway, "australia")
+    # orderAmount fixed, payAmount the first payment (floats on the page: JSON numbers).
+    assert (data["orderAmount"], data["payAmount"], data["status"]) == (1000, 400, "0001")
+    assert data["paymentDetails"] == [
+        {"payAmount": 600, "status": "0000", "successTime": SYDNEY_TIME},
+        {"payAmount": 50, "status": "0000", "successTime": SYDNEY_TIME},
+    ]
+    assert_money_adds_up(app)
+
+
+@pytest.mark.parametrize("area", ["kenya", "argentina", "colombia"])
+async def test_other_areas_refuse_a_second_payment_on_the_page(
+    gateway: Gateway, client: Client, receiver: CallbackReceiver, area: str
+) -> None:
+    path = await create(gateway, area, notify_url=receiver.url)
+    await press(client, path, "full")
+    page = await (await client.get(path)).text()
+    assert 'id="pay-again"' not in page
+    status, _, page = await press(client, path, "again", "100")
+    assert status == 409
+    assert text_of(page, "error") == (
+        f"This payment is already final (0000 SUCCESS): the {area} area takes one payment "
+        "per order; only australia and mexico record repeated payments (their paymentQuery "
+        "pages)."
+    )
+    await receiver.await_for(TRADE_NO, timeout=5)
+    assert len(receiver.received) == 1
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["0", "-5", "abc", "1.005", "1e3", "NaN", "１２", "1000000000000", ""],
+)
+async def test_an_amount_that_is_no_payment_is_refused_on_the_page(
+    gateway: Gateway, client: Client, receiver: CallbackReceiver, amount: str
+) -> None:
+    path = await create(gateway, "mexico", notify_url=receiver.url)
+    await press(client, path, "full")
+    status, _, page = await press(client, path, "again", amount)
+    assert status == 400
+    assert text_of(page, "error").startswith(
+        "The amount to pay again must be a number above 0 with at most 2 decimal places "
+        "and 12 digits before the point; got"
+    )
+    assert 'id="paid-again"' not in page
+
+
+async def test_an_unpaid_or_failed_order_takes_no_repeat(
+    gateway: Gateway, client: Client, receiver: CallbackReceiver
+) -> None:
+    path = await create(gateway, "mexico", notify_url=receiver.url)
+    status, _, page = await press(client, path, "again", "100")
+    assert (status, text_of(page, "error")) == (
+        409,
+        f"Order {TRADE_NO} is not paid yet: pay it first.",
+    )
+    await press(client, path, "fail")
+    status, _, page = await press(client, path, "again", "100")
+    assert (status, text_of(page, "error")) == (
+        409,
+        "This payment failed (00029 REJECTED_TRANSACTION): only a paid order takes another "
+        "payment.",
+    )
+    assert 'id="pay-again"' not in page
+    assert (await query(gateway, "mexico"))["paymentList"] == []
+
+
+def test_collected_counts_the_first_payment_and_each_successful_repeat() -> None:
+    from vexora_sandbox.domain.orders import Order, OrderKind, Repeat
+    from vexora_sandbox.domain.payments import collected
+
+    order = Order(
+        "0000000001", "T", "P", OrderKind.PAYIN, "checkout", "mexico", "1000",
+        Decimal(1000), "", "", 0.0, status="0001", paid_amount="400",
+        repeats=[Repeat("600", "0000", 1.0), Repeat("99", "00029", 2.0)],
+    )  # fmt: skip
+    assert collected(order) == Decimal(1000)
