@@ -379,7 +379,14 @@ def _gateway_components() -> dict[str, Schema]:
         },
         "OrderQueried": {
             **order,
-            "properties": {**fields, **_strings("amount", "message")},
+            "properties": {
+                **fields,
+                **_strings("amount", "message", "receivedAmount"),
+                **{name: {"type": ["string", "number"]} for name in ("orderAmount", "payAmount")},
+                # Each payment on the order (Mexico), the additional ones (Australia).
+                "paymentList": {"type": "array", "items": {"type": "object"}},
+                "paymentDetails": {"type": "array", "items": {"type": "object"}},
+            },
         },
         "Balance": {
             "type": "object",

@@ -163,6 +163,23 @@ def admin_paths() -> dict[str, Schema]:
                 ),
             ),
         },
+        f"{p}/transactions/{{tradeNo}}/payments": {
+            "parameters": [_path("tradeNo")],
+            "post": _op(
+                "The payer pays the pay-in (in full, in part, fails), or pays a paid "
+                "Australia or Mexico order again; the callback goes out at once",
+                _object(
+                    ("transaction", "payment", "callback"),
+                    transaction=_ref("Transaction"),
+                    payment=_object(
+                        ("amount", "status", "repeat"), amount=STRING, status=STRING, repeat=BOOL
+                    ),
+                    callback={"type": ["integer", "null"]},
+                ),
+                errors=("400", "404", "409"),
+                body=_json(_object(amount=STRING, status=STRING, merchantNo=STRING)),
+            ),
+        },
         f"{p}/requests": {
             "get": _op(
                 "The journal of gateway calls",
@@ -354,6 +371,10 @@ def admin_components() -> dict[str, Schema]:
             successTime=NULLABLE_STRING,
             history={"type": "array", "items": _object(status=STRING, message=STRING, at=INT)},
             callbacks={"type": "array", "items": INT},
+            repeats={
+                "type": "array",
+                "items": _object(amount=STRING, status=STRING, at=INT),
+            },
         ),
         "JournalEntry": _object(
             ("time", "method", "path", "httpStatus"),

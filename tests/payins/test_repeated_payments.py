@@ -14,8 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from tests.conftest import payout_body
 from tests.hardening.money import assert_money_adds_up
-from tests.payins.conftest import TIMESTAMP, funds
+from tests.payins.conftest import TIMESTAMP, funds, payin_body
 from tests.payins.test_checkout_page import create, press, text_of
 from vexora_sandbox.testing import CallbackReceiver
 
@@ -167,3 +168,132 @@ def test_collected_counts_the_first_payment_and_each_successful_repeat() -> None
         repeats=[Repeat("600", "0000", 1.0), Repeat("99", "00029", 2.0)],
     )  # fmt: skip
     assert collected(order) == Decimal(1000)
+
+
+# --- the admin API, acting for the payer ------------------------------------------------
+
+
+async def pay(client: Client, trade_no: str = TRADE_NO, **body: Any) -> tuple[int, dict[str, Any]]:
+    response = await client.post(f"/_sandbox/transactions/{trade_no}/payments", json=body)
+    answer: dict[str, Any] = await response.json()
+    return response.status, answer
+
+
+async def test_the_admin_api_pays_then_pays_again_for_the_payer(
+    gateway: Gateway, client: Client, app: web.Application, receiver: CallbackReceiver
+) -> None:
+    await create(gateway, "australia", notify_url=receiver.url)
+    status, answer = await pay(client)
+    assert status == 200
+    assert answer["payment"] == {"amount": "1000", "status": "0000", "repeat": False}
+    assert answer["transaction"]["status"] == "0000"
+    first = await receiver.await_for(TRADE_NO, timeout=5)
+    assert answer["callback"] == answer["transaction"]["callbacks"][-1]
+    status, answer = await pay(client, amount="300")
+    assert status == 200
+    assert answer["payment"] == {"amount": "300", "status": "0000", "repeat": True}
+    assert answer["transaction"]["repeats"] == [
+        {"amount": "300", "status": "0000", "at": 1_764_000_000_000}
+    ]
+    again = await receiver.await_for(TRADE_NO, timeout=5, count=2)
+    assert (first.body["amount"], again.body["amount"]) == ("1000", "300")
+    assert answer["callback"] == answer["transaction"]["callbacks"][-1]
+    # A failed attempt is recorded, collects nothing and sends no callback.
+    status, answer = await pay(client, amount="70", status="00029")
+    assert (status, answer["payment"], answer["callback"]) == (
+        200,
+        {"amount": "70", "status": "00029", "repeat": True},
+        None,
+    )
+    data = await query(gateway, "australia")
+    assert data["paymentDetails"] == [
+        {"payAmount": 300, "status": "0000", "successTime": SYDNEY_TIME},
+        {"payAmount": 70, "status": "00029"},
+    ]
+    assert len(receiver.received) == 2
+    assert_money_adds_up(app)
+
+
+async def test_the_admin_api_pays_in_part_and_fails_like_the_page(
+    gateway: Gateway, client: Client, receiver: CallbackReceiver
+) -> None:
+    await create(gateway, "mexico", notify_url=receiver.url)
+    status, answer = await pay(client, amount="999.5")
+    assert (status, answer["payment"]) == (
+        200,
+        {"amount": "999.5", "status": "0001", "repeat": False},
+    )
+    callback = await receiver.await_for(TRADE_NO, timeout=5)
+    assert (callback.status, callback.body["amount"]) == ("0001", "999.5")
+    await create(gateway, "mexico", notify_url=receiver.url, tradeNo="P20261124000002")
+    status, answer = await pay(client, "P20261124000002", status="00029")
+    assert (status, answer["transaction"]["status"]) == (200, "00029")
+    status, answer = await pay(client, "P20261124000002")
+    assert (status, answer["error"]) == (
+        409,
+        "this payment failed (00029 REJECTED_TRANSACTION): only a paid order takes another payment",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"amount": 5}, 400, "amount must be a string, as the gateway's amounts and codes are"),
+        (
+            {"status": "0015"},
+            400,
+            'status is "0000" (paid: an amount below the order\'s makes a partial payment, '
+            "0001) or a failure code such as \"00029\"; got '0015'",
+        ),
+        (
+            {"amount": "1001"},
+            400,
+            "the amount to pay must be a number above 0 and at most the order's 1000; got '1001'",
+        ),
+        (
+            {"amount": "0"},
+            400,
+            "the amount to pay must be a number above 0 and at most the order's 1000; got '0'",
+        ),
+    ],
+)
+async def test_the_admin_api_refuses_what_no_payer_pays(
+    gateway: Gateway, client: Client, body: dict[str, Any], status: int, message: str
+) -> None:
+    await create(gateway, "mexico")
+    got, answer = await pay(client, **body)
+    assert (got, answer["error"]) == (status, message)
+
+
+async def test_the_admin_api_refuses_a_second_payment_elsewhere_and_on_payouts(
+    gateway: Gateway, client: Client
+) -> None:
+    await create(gateway, "kenya")
+    assert (await pay(client))[0] == 200
+    status, answer = await pay(client, amount="10")
+    assert (status, answer["error"]) == (
+        409,
+        "this payment is already final (0000 SUCCESS): the kenya area takes one payment per "
+        "order; only australia and mexico record repeated payments (their paymentQuery pages)",
+    )
+    assert (await pay(client, "NO-SUCH"))[0] == 404
+    _, created = await gateway("disbursements", payout_body(tradeNo="T-PAYOUT"))
+    assert created["code"] == "0000", created
+    status, answer = await pay(client, "T-PAYOUT")
+    assert (status, answer["error"]) == (
+        409,
+        "order T-PAYOUT is a payout: only a pay-in's payer pays",
+    )
+
+
+def test_the_admin_client_wraps_the_route() -> None:
+    from vexora_sandbox import SandboxConfig
+    from vexora_sandbox.testing import SandboxServer
+
+    with SandboxServer(SandboxConfig(clock="manual")) as server, CallbackReceiver() as hooks:
+        created = server.call("checkout", payin_body("mexico", notify_url=hooks.url), area="mexico")
+        assert created["code"] == "0000", created
+        assert server.admin.pay(TRADE_NO)["payment"]["repeat"] is False
+        answer = server.admin.pay(TRADE_NO, "5")
+        assert answer["payment"] == {"amount": "5", "status": "0000", "repeat": True}
+        hooks.wait_for(TRADE_NO, count=2, timeout=5)

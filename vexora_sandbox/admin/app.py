@@ -17,6 +17,7 @@ from vexora_sandbox.admin import (
     merchants,
     metrics,
     openapi,
+    payer,
     scenarios,
     settle,
     verify,
@@ -32,6 +33,7 @@ def create_admin_app() -> web.Application:
     health.setup_routes(admin)
     inspect.setup_routes(admin)
     control.setup_routes(admin)
+    payer.setup_routes(admin)
     settle.setup_routes(admin)
     setup_ui(admin)  # the dashboard, /_sandbox/ui
     metrics.setup_routes(admin)

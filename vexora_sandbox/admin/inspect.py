@@ -54,6 +54,10 @@ def order_json(
         ],
         "callbacks": callbacks.get(id(order), []),
         "notes": order.notes,
+        # Payments after the first (Australia, Mexico): api.repeats.
+        "repeats": [
+            {"amount": r.amount, "status": r.status, "at": epoch_ms(r.at)} for r in order.repeats
+        ],
     }
 
 

@@ -14,9 +14,10 @@ assets and escapes every value a merchant sent.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -90,7 +91,7 @@ def page_path(order: Order) -> str:
     return f"/_sandbox/pay/{merchant}/{number}"
 
 
-def submit_step(app: web.Application, order: Order) -> tuple[Endpoint, str] | None:
+def submit_step(app: Mapping[Any, Any], order: Order) -> tuple[Endpoint, str] | None:
     """The order's area's submit endpoint and its reference field, if the area has one."""
     area = app[keys.AREAS].get(order.area)
     if area is None:
@@ -314,7 +315,7 @@ def _paid_part(text: str, order: Order) -> str | None:
     return text.strip()
 
 
-def payer_acts(app: web.Application, order: Order, status: str, paid: str | None) -> bool:
+def payer_acts(app: Mapping[Any, Any], order: Order, status: str, paid: str | None) -> bool:
     """Apply the payer's action and send its callback now; False if the order is final."""
     if order.status != PROCESSING:
         return False

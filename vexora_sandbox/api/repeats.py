@@ -17,10 +17,10 @@ recorded and sends nothing; any other area refuses a second payment on a final o
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from html import escape
-
-from aiohttp import web
+from typing import Any
 
 from vexora_sandbox import keys
 from vexora_sandbox.domain.orders import (
@@ -78,7 +78,7 @@ def amount_problem(text: str) -> str | None:
 
 
 def pay_again(
-    app: web.Application, order: Order, amount: str, status: str = SUCCESS
+    app: Mapping[Any, Any], order: Order, amount: str, status: str = SUCCESS
 ) -> tuple[Repeat, int | None]:
     """Record the payment and send its callback: the repeat and the callback's id (None
     for a failed attempt or an order without a notify URL). ValueError with the reason

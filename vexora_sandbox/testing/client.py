@@ -165,6 +165,25 @@ class AdminClient:
         )
         return result
 
+    def pay(
+        self,
+        trade_no: str,
+        amount: str | None = None,
+        *,
+        status: str | None = None,
+        merchant_no: str | None = None,
+    ) -> dict[str, Any]:
+        """``POST /_sandbox/transactions/{tradeNo}/payments``: the payer pays the pay-in (in
+        full, in part with a smaller ``amount``, or fails with a failure ``status``); a paid
+        Australia or Mexico order is paid again."""
+        payload = {"amount": amount, "status": status, "merchantNo": merchant_no}
+        result: dict[str, Any] = self.request(
+            "POST",
+            f"transactions/{trade_no}/payments",
+            {k: v for k, v in payload.items() if v is not None},
+        )
+        return result
+
     def replay(self, callback_id: int) -> dict[str, Any]:
         """``POST /_sandbox/callbacks/{id}/replay``: send a sent callback again, byte for byte."""
         result: dict[str, Any] = self.request("POST", f"callbacks/{callback_id}/replay")
