@@ -1,4 +1,5 @@
-"""The dashboard's buttons: force a status, replay a callback, advance the clock, reset.
+"""The dashboard's buttons: force a status, pay an order again, replay a callback, advance
+the clock, reset.
 
 Each is a POST from a form carrying the run's CSRF token (auth.csrf_ok); each answers
 with a redirect back to the page it came from, saying what was done, so the pages work
@@ -25,6 +26,7 @@ from vexora_sandbox.admin.ui.auth import (
     with_cookie,
 )
 from vexora_sandbox.admin.ui.pages import render
+from vexora_sandbox.api import repeats
 from vexora_sandbox.domain.orders import default_message
 from vexora_sandbox.errors import NotFound
 from vexora_sandbox.scenarios.model import CallbackSpec
@@ -85,6 +87,26 @@ async def force(request: web.Request) -> web.StreamResponse:
     else:
         said = f"Status {before} -> {status}; callback #{delivery.id} sent."
     return _back(form, said)
+
+
+async def pay_again(request: web.Request) -> web.StreamResponse:
+    """The payer pays a paid Australia or Mexico order again (api.repeats)."""
+    form = await _form(request)
+    if isinstance(form, web.Response):
+        return form
+    try:
+        order = request.config_dict[keys.STORE].order(
+            form.get("merchantNo", ""), form.get("tradeNo", "")
+        )
+    except NotFound:
+        return _refused(request, 404, "There is no such order.")
+    amount = form.get("amount", "").strip() or order.amount
+    try:
+        _, callback = repeats.pay_again(request.config_dict, order, amount)
+    except ValueError as exc:
+        return _back(form, f"Not paid again: {exc}.")
+    sent = f"; callback #{callback} sent" if callback is not None else ""
+    return _back(form, f"Paid {amount} again{sent}.")
 
 
 async def replay(request: web.Request) -> web.StreamResponse:
@@ -182,6 +204,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 def setup_actions(admin: web.Application) -> None:
     admin.router.add_post("/ui/actions/force", force, name="ui:force")
     admin.router.add_post("/ui/actions/replay", replay, name="ui:replay")
+    admin.router.add_post("/ui/actions/pay-again", pay_again, name="ui:pay-again")
     admin.router.add_post("/ui/actions/advance", advance, name="ui:advance")
     admin.router.add_post("/ui/actions/reset", reset, name="ui:reset")
     admin.router.add_get("/ui/login", login_form, name="ui:login-form")

@@ -16,6 +16,7 @@ from vexora_sandbox import keys
 from vexora_sandbox.admin.ui import timeline
 from vexora_sandbox.admin.ui.auth import BASE, page, see_other
 from vexora_sandbox.admin.ui.state import UI
+from vexora_sandbox.api import repeats
 from vexora_sandbox.domain.clock import epoch_ms
 from vexora_sandbox.errors import NotFound
 from vexora_sandbox.scenarios.model import DEFAULT_SCENARIO, Scenario
@@ -170,6 +171,9 @@ async def order(request: web.Request) -> web.StreamResponse:
             "deliveries": deliveries,
             "timeline": timeline.build(found, deliveries),
             "calls": calls,
+            # Australia and Mexico: a paid pay-in takes more payments (api.repeats).
+            "takes_repeats": repeats.refusal(found) is None,
+            "repeats": [(epoch_ms(r.at), r.amount, r.status) for r in found.repeats],
         },
     )
 
