@@ -32,6 +32,7 @@ ROUTES = [
     "transactions",
     "transactions/{}",
     "transactions/{}/status",
+    "transactions/{}/payments",
     "requests",
     "callbacks",
     "callbacks/{}",

@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import payout_body
 from tests.hardening.money import assert_money_adds_up
 from tests.payins.conftest import TIMESTAMP, funds, payin_body
 from tests.payins.test_checkout_page import create, press, text_of
+from vexora_sandbox import keys
 from vexora_sandbox.testing import CallbackReceiver
 
 Gateway = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
@@ -85,11 +88,12 @@ async def test_australia_records_the_additional_payments_in_payment_details(
     await press(client, path, "partial", "400")
     await press(client, path, "again", "600")
     await press(client, path, "again", "50")
-    callbacks = [await receiver.await_for(TRADE_NO, timeout=5, count=n) for n in (1, 2, 3)]
-    assert [(c.status, c.body["amount"]) for c in callbacks] == [
-        ("0001", "400"),
-        ("0000", "600"),
+    await receiver.await_for(TRADE_NO, timeout=5, count=3)
+    # Each is sent at once: two in flight together may arrive in either order.
+    assert sorted((c.status, c.body["amount"]) for c in receiver.received) == [
         ("0000", "50"),
+        ("0000", "600"),
+        ("0001", "400"),
     ]
     data = await query(gateway, "australia")
     # orderAmount fixed, payAmount the first payment (floats on the page: JSON numbers).
@@ -129,6 +133,7 @@ async def test_an_amount_that_is_no_payment_is_refused_on_the_page(
 ) -> None:
     path = await create(gateway, "mexico", notify_url=receiver.url)
     await press(client, path, "full")
+    await receiver.await_for(TRADE_NO, timeout=5)  # nothing left in flight at the end
     status, _, page = await press(client, path, "again", amount)
     assert status == 400
     assert text_of(page, "error").startswith(
@@ -148,6 +153,7 @@ async def test_an_unpaid_or_failed_order_takes_no_repeat(
         f"Order {TRADE_NO} is not paid yet: pay it first.",
     )
     await press(client, path, "fail")
+    await receiver.await_for(TRADE_NO, timeout=5)  # nothing left in flight at the end
     status, _, page = await press(client, path, "again", "100")
     assert (status, text_of(page, "error")) == (
         409,
@@ -228,6 +234,7 @@ async def test_the_admin_api_pays_in_part_and_fails_like_the_page(
     await create(gateway, "mexico", notify_url=receiver.url, tradeNo="P20261124000002")
     status, answer = await pay(client, "P20261124000002", status="00029")
     assert (status, answer["transaction"]["status"]) == (200, "00029")
+    await receiver.await_for("P20261124000002", timeout=5)
     status, answer = await pay(client, "P20261124000002")
     assert (status, answer["error"]) == (
         409,
@@ -297,3 +304,39 @@ def test_the_admin_client_wraps_the_route() -> None:
         answer = server.admin.pay(TRADE_NO, "5")
         assert answer["payment"] == {"amount": "5", "status": "0000", "repeat": True}
         hooks.wait_for(TRADE_NO, count=2, timeout=5)
+
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["0", "1", "0.01", "999999999999.99", "1e3", "-1", "0015", "0001", "00029"]),
+)
+PAYMENT_BODY = st.dictionaries(
+    st.sampled_from(["amount", "status", "merchantNo", "x"]),
+    st.one_of(SCALARS, st.lists(SCALARS, max_size=2)),
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(bodies=st.lists(PAYMENT_BODY, min_size=1, max_size=4))
+async def test_any_payment_body_gets_a_clear_answer_and_the_money_adds_up(
+    gateway: Gateway, client: Client, app: web.Application, bodies: list[dict[str, Any]]
+) -> None:
+    if not list(app[keys.STORE].orders()):
+        await create(gateway, "mexico")
+    for body in bodies:
+        status, answer = await pay(client, **body)
+        assert status in (200, 400, 404, 409), (status, answer)
+        if status != 200:
+            assert isinstance(answer["error"], str) and answer["error"], answer
+        assert app[keys.ERRORS] == []
+        assert_money_adds_up(app)
