@@ -44,6 +44,7 @@ async def test_transactions_lists_every_order_with_its_fields(
         "history": [],
         "callbacks": [1],
         "notes": [],
+        "repeats": [],
     }
 
 
