@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import payout_body
-from tests.hardening.money import assert_money_adds_up
 from tests.payins.conftest import TIMESTAMP, funds, payin_body
 from tests.payins.test_checkout_page import create, press, text_of
+from tests.support.money import assert_money_adds_up
 from vexora_sandbox import keys
 from vexora_sandbox.testing import CallbackReceiver
 
