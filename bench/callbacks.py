@@ -35,6 +35,8 @@ import _harness as h
 import aiohttp
 
 TARGET_P99_MS = 100.0
+# Where the delivery process runs: the receiver's core, the server's, or either.
+WORKER_CPUS = {"load": {h.LOAD_CPU}, "server": {h.SERVER_CPU}, "any": {h.SERVER_CPU, h.LOAD_CPU}}
 
 
 def scenarios(afters: list[float]) -> str:
@@ -119,9 +121,10 @@ async def run(args: argparse.Namespace, tmp: Path, mode: str) -> dict[str, float
     scenario_file = tmp / "scenarios.yaml"
     afters = [args.lead + k * args.spread / args.steps for k in range(args.steps)]
     scenario_file.write_text(scenarios(afters))
-    env = h.sandbox_env(
-        scenarios=scenario_file, journal_size=args.orders * 3, callback_delivery=mode
-    )
+    settings: dict[str, object] = {"callback_delivery": mode}
+    if args.concurrency:
+        settings["callback_concurrency"] = args.concurrency
+    env = h.sandbox_env(scenarios=scenario_file, journal_size=args.orders * 3, **settings)
     held = h.pinned([h.PYTHON, str(h.BENCH / "held_sandbox.py")], h.SERVER_CPU)
     with h.receiver("--hang", "/hang") as rec, h.running(held, env=env) as sandbox:
         to_send, dead = bodies(args, rec.url)
@@ -133,8 +136,9 @@ async def run(args: argparse.Namespace, tmp: Path, mode: str) -> dict[str, float
             worker = worker_of(sandbox.pid)
             if worker is not None:  # started with the first scheduled callback
                 with contextlib.suppress(AttributeError, OSError):
-                    os.sched_setaffinity(worker, {h.LOAD_CPU})  # the receiver's core
+                    os.sched_setaffinity(worker, WORKER_CPUS[args.worker_cpu])
             cpu, worker_cpu = sandbox.cpu_seconds(), cpu_of(worker)
+            receiver_cpu = rec.cpu_seconds()
             async with session.post(sandbox.url + "/_bench/release") as response:
                 shift = float((await response.json())["shift"])
             released = time.perf_counter()
@@ -148,6 +152,7 @@ async def run(args: argparse.Namespace, tmp: Path, mode: str) -> dict[str, float
             delivering = time.perf_counter() - released
             cpu = sandbox.cpu_seconds() - cpu
             worker_cpu = cpu_of(worker) - worker_cpu
+            receiver_cpu = rec.cpu_seconds() - receiver_cpu
             await asyncio.sleep(0.5)  # a duplicate would come now, if at all
             arrivals = await received(session, rec.url)
             async with session.get(sandbox.url + "/_sandbox/callbacks") as response:
@@ -191,11 +196,12 @@ async def run(args: argparse.Namespace, tmp: Path, mode: str) -> dict[str, float
         )
     per_callback = cpu / max(acked, 1) * 1e6
     per_worker = worker_cpu / max(acked, 1) * 1e6
+    per_receiver = receiver_cpu / max(acked, 1) * 1e6
     print(
         f"serving process CPU while delivering: {cpu:.2f} s, {per_callback:.0f} us per "
         f"callback ({acked / max(cpu, 1e-9):,.0f} callbacks per CPU second); delivery "
-        f"process: {worker_cpu:.2f} s, {per_worker:.0f} us per callback; peak RSS "
-        f"{peak / 1024:.1f} MiB"
+        f"process: {worker_cpu:.2f} s, {per_worker:.0f} us per callback; receiver: "
+        f"{per_receiver:.0f} us per callback; peak RSS {peak / 1024:.1f} MiB"
     )
     p99 = h.percentile(arrived_late, 99)
     ok = lost == 0 and duplicated == 0 and acked == len(live) and p99 <= TARGET_P99_MS
@@ -206,6 +212,7 @@ async def run(args: argparse.Namespace, tmp: Path, mode: str) -> dict[str, float
         "max": max(arrived_late),
         "cpu_us": per_callback,
         "worker_us": per_worker,
+        "receiver_us": per_receiver,
         "bad": float(lost + duplicated + len(live) - acked),
         "ok": float(ok),
     }
@@ -215,7 +222,7 @@ def summary(results: dict[str, list[dict[str, float]]]) -> None:
     """Each mode's median over its rounds (min-max), and process vs loop in the same run."""
     print(
         "\nmode     rounds  p99 lateness, median (min-max)   serving CPU/callback  "
-        "delivery CPU  lost+dup"
+        "delivery CPU  receiver CPU  lost+dup"
     )
     medians: dict[str, dict[str, float]] = {}
     for mode, rounds in results.items():
@@ -227,7 +234,7 @@ def summary(results: dict[str, list[dict[str, float]]]) -> None:
         print(
             f"{mode:<8} {len(rounds):>6}  {med['p99']:7.0f} ms ({min(p99s):.0f}-{max(p99s):.0f})"
             f"{'':>12}{med['cpu_us']:6.0f} us{'':>10}{med['worker_us']:6.0f} us"
-            f"  {sum(r['bad'] for r in rounds):.0f}"
+            f"{'':>4}{med['receiver_us']:6.0f} us  {sum(r['bad'] for r in rounds):.0f}"
         )
     if "process" in medians and "loop" in medians:
         p, lp = medians["process"], medians["loop"]
@@ -251,6 +258,15 @@ def main() -> int:
         help="callback_delivery; both: the modes alternate, loop first",
     )
     parser.add_argument("--rounds", type=int, default=2, help="runs of each mode")
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="callback_concurrency (0: the default)"
+    )
+    parser.add_argument(
+        "--worker-cpu",
+        choices=sorted(WORKER_CPUS),
+        default="load",
+        help="the delivery process's core: the receiver's (load), the server's, or any",
+    )
     args = parser.parse_args()
     print(f"machine: {h.machine()}; {h.pinning()}; a delivery process goes to CPU {h.LOAD_CPU}")
     with contextlib.suppress(AttributeError, OSError):
