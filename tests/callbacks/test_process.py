@@ -211,9 +211,12 @@ async def test_a_process_that_cannot_start_leaves_delivery_in_process(
     assert [r.trade_no for r in receiver.received] == ["T1"]
 
 
-def test_auto_means_process_with_more_than_one_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+def test_auto_means_process_from_three_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
     assert process.chosen_mode("auto") == "process"
+    # Two cores: the delivery process would share one with the receiver (measured later).
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert process.chosen_mode("auto") == "loop"
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {1})
     assert process.chosen_mode("auto") == "loop"
     assert process.chosen_mode("process") == "process"

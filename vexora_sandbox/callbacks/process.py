@@ -44,9 +44,16 @@ BOOTSTRAP = (
 )
 
 
+# Usable CPUs from which ``auto`` means ``process``: one each for the serving loop, the
+# delivery process and the merchant's receiver, which usually runs on the same machine. On
+# two cores the delivery process shares one with the receiver (or the server) and a burst of
+# callbacks arrives later than from the loop (bench/README.md, "Callbacks").
+PROCESS_FROM_CPUS = 3
+
+
 def chosen_mode(setting: str) -> str:
     """``process`` or ``loop`` for the ``callback_delivery`` setting: ``auto`` is ``process``
-    when this process may run on more than one CPU (measured: bench/README.md)."""
+    when this process may run on at least ``PROCESS_FROM_CPUS`` CPUs."""
     if setting != "auto":
         return setting
     if sys.platform == "win32":  # no socket pairs passed to a child there: the loop
@@ -55,7 +62,7 @@ def chosen_mode(setting: str) -> str:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         cpus = os.cpu_count() or 1
-    return "process" if cpus > 1 else "loop"
+    return "process" if cpus >= PROCESS_FROM_CPUS else "loop"
 
 
 class WorkerBug(Exception):
