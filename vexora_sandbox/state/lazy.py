@@ -23,7 +23,23 @@ if TYPE_CHECKING:
 _MISSING: Any = object()
 
 
-class LazyOrders(dict[str, Order]):
+class _Lazy(dict[str, Order]):
+    """A map whose values are built on first read; ``_built`` says how."""
+
+    __slots__ = ()
+
+    def _built(self, key: str, value: Any) -> Order:
+        raise NotImplementedError
+
+    def __getitem__(self, key: str) -> Order:
+        return self._built(key, dict.__getitem__(self, key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = dict.get(self, key, _MISSING)
+        return default if value is _MISSING else self._built(key, value)
+
+
+class LazyOrders(_Lazy):
     """tradeNo -> Order, where a value is the order's row (a tuple) until first read."""
 
     __slots__ = ("_decode",)
@@ -37,13 +53,6 @@ class LazyOrders(dict[str, Order]):
             value = self._decode(value)
             dict.__setitem__(self, key, value)
         return cast(Order, value)
-
-    def __getitem__(self, key: str) -> Order:
-        return self._built(key, dict.__getitem__(self, key))
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = dict.get(self, key, _MISSING)
-        return default if value is _MISSING else self._built(key, value)
 
     def pop(self, key: str, default: Any = _MISSING) -> Any:
         value = dict.pop(self, key, _MISSING)
@@ -71,7 +80,7 @@ class LazyOrders(dict[str, Order]):
         return dict.items(self)
 
 
-class LazyByPlatform(dict[str, Order]):
+class LazyByPlatform(_Lazy):
     """platformTradeNo -> Order, where a value is the order's tradeNo until first read (the
     order itself comes from the merchant's LazyOrders, so both maps hold the same one)."""
 
@@ -86,13 +95,6 @@ class LazyByPlatform(dict[str, Order]):
             value = self._orders[value]
             dict.__setitem__(self, key, value)
         return cast(Order, value)
-
-    def __getitem__(self, key: str) -> Order:
-        return self._built(key, dict.__getitem__(self, key))
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = dict.get(self, key, _MISSING)
-        return default if value is _MISSING else self._built(key, value)
 
     def values(self) -> dict_values[str, Order]:
         for key, value in list(dict.items(_raw(self))):
