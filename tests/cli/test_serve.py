@@ -202,3 +202,40 @@ def test_serve_prints_its_url_and_merchant_answers_and_stops_on_sigterm(
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=SHUTDOWN_TIMEOUT) == 0
+
+
+def test_serve_says_so_when_its_scenario_folder_holds_no_scenario_file(tmp_path: Path) -> None:
+    """``check`` refuses such a folder; ``serve`` serves it (every call then gets the
+    default outcome, which may be meant) but says so where its banner names the folder."""
+    empty = tmp_path / "scenarios"
+    empty.mkdir()
+    process = subprocess.Popen(
+        [*_command(), "serve", "--port", "0", "--scenarios", str(empty)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=tmp_path,
+        env=_environ(),
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+
+    pumping = threading.Thread(target=pump, daemon=True)
+    pumping.start()
+    try:
+        printed = _read_until(lines, "health:")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=SHUTDOWN_TIMEOUT)
+        pumping.join(SHUTDOWN_TIMEOUT)
+        assert process.stdout is not None
+        process.stdout.close()
+    assert f"  scenarios: 0 from {empty}" in printed, printed
+    assert (
+        f"  (no scenario files in {empty}: every call gets the default outcome; "
+        f"vexora-sandbox check {empty} says the same)"
+    ) in printed, printed

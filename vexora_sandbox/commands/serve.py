@@ -118,6 +118,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             + (" (watching)" if config.watch else ""),
             flush=True,
         )
+        if not registry.current.files:
+            # ``check`` refuses such a folder as a likely wrong path; serving it may be
+            # meant (no magic values at all), so say it where the folder is named.
+            print(
+                f"  (no scenario files in {registry.path}: every call gets the default "
+                f"outcome; vexora-sandbox check {registry.path} says the same)",
+                flush=True,
+            )
         if config.state:
             kept = app[keys.STATE].restored
             print(
