@@ -17,7 +17,7 @@ from aiohttp import web
 from vexora_sandbox import keys
 from vexora_sandbox.admin.common import AdminError, merchant_filter, one_order, read_json
 from vexora_sandbox.admin.inspect import callback_ids, order_json
-from vexora_sandbox.api.checkout_page import payer_acts, submit_step
+from vexora_sandbox.api.payin_flow import payer_acts, submit_step
 from vexora_sandbox.api.repeats import amount_problem, pay_again, refusal
 from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, SUCCESS, Order, OrderKind
 from vexora_sandbox.responses import json_response

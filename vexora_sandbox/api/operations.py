@@ -18,7 +18,8 @@ from aiohttp import web
 
 from vexora_sandbox import keys
 from vexora_sandbox.api.call import Checked
-from vexora_sandbox.api.checkout_page import page_path, queue_callbacks, schedule_from_now
+from vexora_sandbox.api.checkout_page import page_path
+from vexora_sandbox.api.payin_flow import queue_callbacks, schedule_from_now
 from vexora_sandbox.domain.orders import PROCESSING, Order, OrderKind, is_success
 from vexora_sandbox.domain.payments import waits_for_submit
 from vexora_sandbox.errors import GatewayError, NotFound
