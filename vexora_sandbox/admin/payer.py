@@ -17,7 +17,7 @@ from aiohttp import web
 from vexora_sandbox import keys
 from vexora_sandbox.admin.common import AdminError, merchant_filter, one_order, read_json
 from vexora_sandbox.admin.inspect import callback_ids, order_json
-from vexora_sandbox.api.payin_flow import payer_acts, submit_step
+from vexora_sandbox.api.payin_flow import awaited_reference, payer_acts
 from vexora_sandbox.api.repeats import amount_problem, pay_again, refusal
 from vexora_sandbox.domain.orders import PARTIAL, PROCESSING, SUCCESS, Order, OrderKind
 from vexora_sandbox.responses import json_response
@@ -71,12 +71,12 @@ def _first_payment(
 ) -> int | None:
     """The payer's first action on an order in progress, as the page's buttons do it."""
     app = request.config_dict
-    step = submit_step(app, order) if order.awaits_submit else None
-    if step is not None and status == SUCCESS:
+    field = awaited_reference(app, order)
+    if field is not None and status == SUCCESS:
         raise AdminError(
             409,
             f"order {order.trade_no} is a P2P payment that waits for the wallet's "
-            f"transaction id ({step[1]}): submit it first",
+            f"transaction id ({field}): submit it first",
         )
     paid = None
     if status == SUCCESS and amount is not None:

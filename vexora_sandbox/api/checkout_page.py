@@ -20,7 +20,12 @@ from urllib.parse import quote
 from aiohttp import web
 
 from vexora_sandbox import keys
-from vexora_sandbox.api.payin_flow import payer_acts, submit_step, take_reference
+from vexora_sandbox.api.payin_flow import (
+    awaited_reference,
+    payer_acts,
+    submit_step,
+    take_reference,
+)
 from vexora_sandbox.api.repeats import AGAIN, again_form, pay_again, refusal
 from vexora_sandbox.domain.orders import (
     FAILED,
@@ -259,12 +264,12 @@ async def act(request: web.Request) -> web.StreamResponse:
             error=f"Unknown action {action!r}; use one of: {', '.join((*ACTIONS, SUBMIT, AGAIN))}.",
             status=400,
         )
-    step = submit_step(request.app, order) if order.awaits_submit else None
-    if step is not None and action != "fail" and order.status == PROCESSING:
+    field = awaited_reference(request.app, order)
+    if field is not None and action != "fail":
         return render(
             request,
             order,
-            error=f"This P2P payment waits for the wallet's transaction id ({step[1]}): "
+            error=f"This P2P payment waits for the wallet's transaction id ({field}): "
             "submit it first.",
             status=409,
         )

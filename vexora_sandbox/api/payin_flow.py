@@ -37,6 +37,15 @@ def submit_step(app: Mapping[Any, Any], order: Order) -> tuple[Endpoint, str] | 
     return None
 
 
+def awaited_reference(app: Mapping[Any, Any], order: Order) -> str | None:
+    """The reference field (trxId, utr) a P2P pay-in in progress waits for before the
+    payer can pay it (a failure needs none), or None when it waits for nothing."""
+    if not order.awaits_submit or order.status != PROCESSING:
+        return None
+    step = submit_step(app, order)
+    return None if step is None else step[1]
+
+
 def queue_callbacks(
     app: web.Application, order: Order, specs: Sequence[CallbackSpec], scenario: str
 ) -> None:
